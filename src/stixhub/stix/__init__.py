@@ -1,0 +1,26 @@
+"""The STIX 2.1 core: pure functions on plain dicts and bytes, no I/O.
+
+This package imports nothing else of stixhub; every other layer may import it.
+"""
+
+from stixhub.stix._door import DoorFailure, PreparedObject, prepare_object
+from stixhub.stix._errors import InvalidJSON, InvalidTimestamp, StixError
+from stixhub.stix._json import loads_untrusted
+from stixhub.stix._timestamps import (
+    format_taxii_timestamp,
+    parse_rfc3339_micros,
+    parse_stix_timestamp_key,
+)
+
+__all__ = [
+    "DoorFailure",
+    "InvalidJSON",
+    "InvalidTimestamp",
+    "PreparedObject",
+    "StixError",
+    "format_taxii_timestamp",
+    "loads_untrusted",
+    "parse_rfc3339_micros",
+    "parse_stix_timestamp_key",
+    "prepare_object",
+]

@@ -1,0 +1,132 @@
+"""The Store interface: everything the TAXII server, the CLI and the tools ask of storage.
+
+The server calls storage only through this Protocol, so a different backend (or a test fake)
+can stand in without the protocol layer noticing. The SQL implementation is ``SqlStore``.
+"""
+
+from collections.abc import Sequence
+from typing import Protocol
+
+from stixhub.stix import PreparedObject
+from stixhub.store._model import (
+    Account,
+    AddResult,
+    ApiRoot,
+    Collection,
+    ManifestRecord,
+    ObjectQuery,
+    Page,
+    Rights,
+    StatusRecord,
+    StoredObject,
+    VersionFilter,
+)
+
+__all__ = ["Store"]
+
+
+class Store(Protocol):
+    """Persistence of API roots, collections, object versions, accounts and statuses."""
+
+    def close(self) -> None:
+        """Release connections."""
+
+    def secret_key(self) -> bytes:
+        """The hub's key for signing paging tokens and hashing API tokens."""
+
+    def create_api_root(
+        self,
+        name: str,
+        title: str,
+        description: str | None = None,
+        max_content_length: int = 10 * 1024 * 1024,
+    ) -> ApiRoot:
+        """Create an API root."""
+
+    def list_api_roots(self) -> list[ApiRoot]:
+        """Every API root, in creation order."""
+
+    def get_api_root(self, name: str) -> ApiRoot:
+        """One API root; NotFound if absent."""
+
+    def create_collection(
+        self,
+        api_root: str,
+        title: str,
+        description: str | None = None,
+        collection_id: str | None = None,
+        alias: str | None = None,
+        public_read: bool = False,
+        media_types: Sequence[str] = ("application/stix+json;version=2.1",),
+    ) -> Collection:
+        """Create a collection in an API root."""
+
+    def list_collections(self, api_root: str) -> list[Collection]:
+        """An API root's collections in a stable order."""
+
+    def get_collection(self, api_root: str, key: str) -> Collection:
+        """A collection by id or alias; NotFound if absent."""
+
+    def find_collection(self, collection_id: str) -> Collection:
+        """A collection by id in any API root; NotFound if absent."""
+
+    def create_account(self, name: str, password_hash: str | None = None) -> Account:
+        """Create an account."""
+
+    def get_account(self, name: str) -> Account:
+        """An account by name; NotFound if absent."""
+
+    def set_password(self, name: str, password_hash: str | None) -> None:
+        """Replace an account's password hash."""
+
+    def add_token(self, account_name: str, token_hash: str, label: str | None = None) -> None:
+        """Store the keyed hash of a new API token."""
+
+    def account_for_token(self, token_hash: str) -> Account | None:
+        """The account owning a token hash, or None."""
+
+    def grant(self, account_name: str, collection_id: str, can_read: bool, can_write: bool) -> None:
+        """Set an account's rights in a collection."""
+
+    def rights(self, account_id: int) -> dict[str, Rights]:
+        """An account's rights by collection id."""
+
+    def add_objects(
+        self, collection_id: str, prepared: Sequence[PreparedObject]
+    ) -> list[AddResult]:
+        """Store an envelope's object versions atomically."""
+
+    def delete_object(
+        self,
+        collection_id: str,
+        object_id: str,
+        versions: VersionFilter | None = None,
+        spec_versions: Sequence[str] = (),
+    ) -> int:
+        """Delete versions of an object; returns how many."""
+
+    def get_objects(self, collection_id: str, query: ObjectQuery) -> Page[StoredObject]:
+        """A page of object versions in date_added order."""
+
+    def get_manifest(self, collection_id: str, query: ObjectQuery) -> Page[ManifestRecord]:
+        """A page of manifest records in date_added order."""
+
+    def get_versions(
+        self, collection_id: str, object_id: str, query: ObjectQuery
+    ) -> Page[ManifestRecord]:
+        """A page of one object's versions in date_added order."""
+
+    def object_exists(self, collection_id: str, object_id: str) -> bool:
+        """Whether any version of the object is stored."""
+
+    def count_objects(self, collection_id: str) -> int:
+        """How many object versions a collection holds."""
+
+    def save_status(self, record: StatusRecord) -> None:
+        """Keep a status resource."""
+
+    def get_status(self, api_root: str, status_id: str) -> StatusRecord:
+        """A kept status; NotFound if unknown or purged."""
+
+    def purge_statuses(self, created_before: int) -> int:
+        """Forget statuses created before a time."""

@@ -1,0 +1,157 @@
+"""The records the Store hands out and takes in, named as TAXII 2.1 names them.
+
+Times are integers: microseconds since the Unix epoch, UTC (see stixhub.stix timestamps).
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+__all__ = [
+    "Account",
+    "AddOutcome",
+    "AddResult",
+    "ApiRoot",
+    "Clock",
+    "Collection",
+    "ManifestRecord",
+    "ObjectQuery",
+    "Page",
+    "Rights",
+    "StatusRecord",
+    "StoredObject",
+    "VersionFilter",
+]
+
+T = TypeVar("T")
+
+Clock = Callable[[], int]
+"""Returns the current time in microseconds since the epoch; tests replace it."""
+
+
+@dataclass(frozen=True, slots=True)
+class ApiRoot:
+    """A TAXII API root (section 4.2): a named group of collections under one URL segment."""
+
+    name: str
+    title: str
+    description: str | None
+    max_content_length: int
+
+
+@dataclass(frozen=True, slots=True)
+class Collection:
+    """A TAXII collection (section 5.2) with the hub's own access settings."""
+
+    id: str
+    api_root: str
+    title: str
+    description: str | None
+    alias: str | None
+    media_types: tuple[str, ...]
+    public_read: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """A user or machine account; ``password_hash`` is None for token-only accounts."""
+
+    id: int
+    name: str
+    password_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Rights:
+    """What an account may do in one collection."""
+
+    can_read: bool = False
+    can_write: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class VersionFilter:
+    """``match[version]`` (TAXII 2.1 section 3.4.1): any mix of first, last and exact versions.
+
+    ``timestamps`` holds version keys (see ``parse_stix_timestamp_key``); ``all`` excludes the
+    rest. The default, as the spec says, is ``last``.
+    """
+
+    all: bool = False
+    first: bool = False
+    last: bool = True
+    timestamps: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectQuery:
+    """The filters of a GET on objects, manifest, an object or its versions (section 3.4).
+
+    ``spec_versions`` empty means "only the newest spec_version held for each object".
+    ``after`` is the keyset position: only records with a larger ``date_added``.
+    """
+
+    limit: int
+    after: int | None = None
+    ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    versions: VersionFilter = field(default_factory=VersionFilter)
+    spec_versions: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestRecord:
+    """One stored version of one object, without its content (section 5.3.1)."""
+
+    id: str
+    date_added: int
+    version: str
+    spec_version: str
+    media_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoredObject:
+    """One stored version of one object, with the canonical JSON bytes as stored."""
+
+    id: str
+    date_added: int
+    version: str
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Page(Generic[T]):
+    """One page of a query in ``date_added`` order; ``more`` says records were held back."""
+
+    records: list[T]
+    more: bool
+
+
+class AddOutcome:
+    """What happened to one object of an envelope. A string enum kept as plain constants."""
+
+    STORED = "stored"
+    UNCHANGED = "unchanged"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AddResult:
+    """The outcome for one object of an envelope, in the envelope's order."""
+
+    id: str | None
+    version: str | None
+    outcome: str
+    message: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StatusRecord:
+    """A TAXII status resource (section 4.3.1) as the store keeps it, as JSON bytes."""
+
+    id: str
+    api_root: str
+    account_id: int | None
+    created: int
+    body: bytes

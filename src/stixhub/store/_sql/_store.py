@@ -1,0 +1,739 @@
+"""The SQL Store: one implementation for SQLite and PostgreSQL.
+
+Writes to a collection are serialised by locking that collection's row (``SELECT ... FOR
+UPDATE`` on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` locks the whole database). Under the lock
+each new version gets ``date_added = max(now, last + 1 microsecond)``, so ``date_added`` is
+unique and strictly increasing in commit order: a poller that has seen a later object can
+never miss an earlier one, and ``added_after`` equal to the last header value is an exact
+resume point (TAXII 2.1 section 3.4, 3.5).
+"""
+
+import secrets
+import time
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import (
+    Engine,
+    and_,
+    bindparam,
+    delete,
+    exists,
+    false,
+    func,
+    insert,
+    or_,
+    select,
+    true,
+    update,
+)
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql.elements import ColumnElement
+
+from stixhub.stix import PreparedObject, format_taxii_timestamp
+from stixhub.store._errors import AlreadyExists, InvalidName, NotFound
+from stixhub.store._model import (
+    Account,
+    AddOutcome,
+    AddResult,
+    ApiRoot,
+    Clock,
+    Collection,
+    ManifestRecord,
+    ObjectQuery,
+    Page,
+    Rights,
+    StatusRecord,
+    StoredObject,
+    VersionFilter,
+)
+from stixhub.store._names import check_account_name, check_api_root_name
+from stixhub.store._sql import _schema as t
+from stixhub.store._sql._engine import WRITE, is_postgresql, require_current_schema
+
+__all__ = ["SqlStore", "system_clock"]
+
+STIX_MEDIA_TYPE = "application/stix+json;version={}"
+_IN_CHUNK = 500
+
+
+def system_clock() -> int:
+    """Wall-clock time in microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+def _key_of_micros(micros: int) -> str:
+    """The version key of an object without created/modified: its first date_added."""
+    return format_taxii_timestamp(micros)[:-1] + "000Z"
+
+
+@dataclass(slots=True)
+class _Version:
+    """A version of an object as the write path sees it while computing flags."""
+
+    pk: int | None
+    spec_version: str
+    version_key: str
+    body: bytes
+    flags: tuple[bool, bool, bool]
+
+
+def _flags(versions: Sequence[_Version]) -> list[tuple[bool, bool, bool]]:
+    """(in_latest_spec, is_first, is_last) for every version of one object.
+
+    The newest spec_version held wins first; among its versions the smallest and largest
+    version keys are the first and the last (TAXII 2.1 section 3.4.1).
+    """
+    newest = max(v.spec_version for v in versions)
+    keys = [v.version_key for v in versions if v.spec_version == newest]
+    first, last = min(keys), max(keys)
+    return [
+        (
+            v.spec_version == newest,
+            v.spec_version == newest and v.version_key == first,
+            v.spec_version == newest and v.version_key == last,
+        )
+        for v in versions
+    ]
+
+
+class SqlStore:
+    """The Store on a SQLAlchemy engine; see ``stixhub.store.Store`` for the contract."""
+
+    def __init__(self, engine: Engine, clock: Clock = system_clock) -> None:
+        require_current_schema(engine)
+        self.engine = engine
+        self._clock = clock
+        self._postgresql = is_postgresql(engine)
+
+    def close(self) -> None:
+        """Release the engine's pooled connections."""
+        self.engine.dispose()
+
+    def _write(self) -> Connection:
+        return self.engine.connect().execution_options(**{WRITE: True})
+
+    # --- hub secret ---------------------------------------------------------------------
+
+    def secret_key(self) -> bytes:
+        """The hub's signing key, made on first use and shared by every server process."""
+        with self.engine.connect() as conn:
+            value = conn.scalar(select(t.hub_meta.c.value).where(t.hub_meta.c.key == "secret"))
+        if value is not None:
+            return bytes.fromhex(value)
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(insert(t.hub_meta).values(key="secret", value=secrets.token_hex(32)))
+        except IntegrityError:
+            pass  # another process made it first; read theirs
+        return self.secret_key()
+
+    # --- API roots ----------------------------------------------------------------------
+
+    def create_api_root(
+        self,
+        name: str,
+        title: str,
+        description: str | None = None,
+        max_content_length: int = 10 * 1024 * 1024,
+    ) -> ApiRoot:
+        """Create an API root; its name becomes the URL segment ``/{name}/``."""
+        check_api_root_name(name)
+        if max_content_length <= 0:
+            raise InvalidName("max_content_length must be a positive number of bytes")
+        try:
+            with self._write() as conn, conn.begin():
+                conn.execute(
+                    insert(t.api_roots).values(
+                        name=name,
+                        title=title,
+                        description=description,
+                        max_content_length=max_content_length,
+                        created=self._clock(),
+                    )
+                )
+        except IntegrityError:
+            raise AlreadyExists(f"API root {name!r} already exists") from None
+        return ApiRoot(name, title, description, max_content_length)
+
+    def list_api_roots(self) -> list[ApiRoot]:
+        """Every API root, in the order they were created."""
+        a = t.api_roots
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(a.c.name, a.c.title, a.c.description, a.c.max_content_length).order_by(
+                    a.c.created, a.c.name
+                )
+            ).all()
+        return [ApiRoot(*row) for row in rows]
+
+    def get_api_root(self, name: str) -> ApiRoot:
+        """One API root by name; NotFound if there is none."""
+        a = t.api_roots
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(a.c.name, a.c.title, a.c.description, a.c.max_content_length).where(
+                    a.c.name == name
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"no API root {name!r}")
+        return ApiRoot(*row)
+
+    # --- collections --------------------------------------------------------------------
+
+    def create_collection(
+        self,
+        api_root: str,
+        title: str,
+        description: str | None = None,
+        collection_id: str | None = None,
+        alias: str | None = None,
+        public_read: bool = False,
+        media_types: Sequence[str] = ("application/stix+json;version=2.1",),
+    ) -> Collection:
+        """Create a collection in an API root; its id is a new UUIDv4 unless one is given."""
+        self.get_api_root(api_root)
+        if collection_id is None:
+            collection_id = str(uuid.uuid4())
+        else:
+            try:
+                parsed = uuid.UUID(collection_id)
+            except ValueError:
+                raise InvalidName(f"collection id {collection_id!r} is not a UUID") from None
+            if parsed.version != 4 or str(parsed) != collection_id.lower():
+                raise InvalidName(f"collection id {collection_id!r} is not a UUIDv4 (TAXII 2)")
+            collection_id = str(parsed)
+        if alias is not None and alias == collection_id:
+            raise InvalidName("an alias cannot equal the collection id")
+        if not title.strip():
+            raise InvalidName("a collection needs a title")
+        with self._write() as conn, conn.begin():
+            c = t.collections
+            clash = conn.execute(
+                select(c.c.id, c.c.title, c.c.alias).where(
+                    or_(
+                        c.c.id == collection_id,
+                        and_(
+                            c.c.api_root == api_root,
+                            or_(
+                                c.c.title == title,
+                                c.c.alias == alias if alias is not None else false(),
+                                c.c.id == alias if alias is not None else false(),
+                                c.c.alias == collection_id,
+                            ),
+                        ),
+                    )
+                )
+            ).first()
+            if clash is not None:
+                raise AlreadyExists(
+                    f"a collection with this id, title or alias already exists ({clash.id})"
+                )
+            conn.execute(
+                insert(c).values(
+                    id=collection_id,
+                    api_root=api_root,
+                    title=title,
+                    description=description,
+                    alias=alias,
+                    media_types=",".join(media_types),
+                    public_read=public_read,
+                    last_date_added=0,
+                    created=self._clock(),
+                )
+            )
+        return Collection(
+            collection_id, api_root, title, description, alias, tuple(media_types), public_read
+        )
+
+    @staticmethod
+    def _collection_columns() -> tuple[ColumnElement[object], ...]:
+        c = t.collections.c
+        return (c.id, c.api_root, c.title, c.description, c.alias, c.media_types, c.public_read)
+
+    @staticmethod
+    def _collection(row: Sequence[object]) -> Collection:
+        cid, root, title, description, alias, media_types, public_read = row
+        return Collection(
+            str(cid),
+            str(root),
+            str(title),
+            None if description is None else str(description),
+            None if alias is None else str(alias),
+            tuple(str(media_types).split(",")),
+            bool(public_read),
+        )
+
+    def list_collections(self, api_root: str) -> list[Collection]:
+        """The collections of an API root, always in the same order (TAXII 2.1 section 3.3)."""
+        c = t.collections.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(*self._collection_columns())
+                .where(c.api_root == api_root)
+                .order_by(c.created, c.id)
+            ).all()
+        return [self._collection(row) for row in rows]
+
+    def get_collection(self, api_root: str, key: str) -> Collection:
+        """A collection of an API root by id or alias; NotFound if there is none."""
+        c = t.collections.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(*self._collection_columns()).where(
+                    c.api_root == api_root, or_(c.id == key, c.alias == key)
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"no collection {key!r} in API root {api_root!r}")
+        return self._collection(row)
+
+    def find_collection(self, collection_id: str) -> Collection:
+        """A collection by id in any API root (for the command line); NotFound if none."""
+        c = t.collections.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(*self._collection_columns()).where(c.id == collection_id)
+            ).first()
+        if row is None:
+            raise NotFound(f"no collection {collection_id!r}")
+        return self._collection(row)
+
+    # --- accounts, tokens, grants -------------------------------------------------------
+
+    def create_account(self, name: str, password_hash: str | None = None) -> Account:
+        """Create an account; with no password hash it can only log in with tokens."""
+        check_account_name(name)
+        try:
+            with self._write() as conn, conn.begin():
+                account_id = conn.execute(
+                    insert(t.accounts)
+                    .values(name=name, password_hash=password_hash, created=self._clock())
+                    .returning(t.accounts.c.id)
+                ).scalar_one()
+        except IntegrityError:
+            raise AlreadyExists(f"account {name!r} already exists") from None
+        return Account(account_id, name, password_hash)
+
+    def get_account(self, name: str) -> Account:
+        """An account by name; NotFound if there is none."""
+        a = t.accounts.c
+        with self.engine.connect() as conn:
+            row = conn.execute(select(a.id, a.name, a.password_hash).where(a.name == name)).first()
+        if row is None:
+            raise NotFound(f"no account {name!r}")
+        return Account(*row)
+
+    def set_password(self, name: str, password_hash: str | None) -> None:
+        """Replace (or, with None, remove) an account's password hash."""
+        with self._write() as conn, conn.begin():
+            done = conn.execute(
+                update(t.accounts)
+                .where(t.accounts.c.name == name)
+                .values(password_hash=password_hash)
+            ).rowcount
+        if not done:
+            raise NotFound(f"no account {name!r}")
+
+    def add_token(self, account_name: str, token_hash: str, label: str | None = None) -> None:
+        """Store the keyed hash of a new API token for an account."""
+        account = self.get_account(account_name)
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                insert(t.tokens).values(
+                    account_id=account.id,
+                    token_hash=token_hash,
+                    label=label,
+                    created=self._clock(),
+                )
+            )
+
+    def account_for_token(self, token_hash: str) -> Account | None:
+        """The account a token hash belongs to, or None."""
+        a, k = t.accounts.c, t.tokens.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(a.id, a.name, a.password_hash)
+                .join(t.tokens, k.account_id == a.id)
+                .where(k.token_hash == token_hash)
+            ).first()
+        return None if row is None else Account(*row)
+
+    def grant(self, account_name: str, collection_id: str, can_read: bool, can_write: bool) -> None:
+        """Set an account's rights in a collection (replacing what it had there)."""
+        account = self.get_account(account_name)
+        self.find_collection(collection_id)
+        g = t.grants
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                delete(g).where(g.c.account_id == account.id, g.c.collection_id == collection_id)
+            )
+            if can_read or can_write:
+                conn.execute(
+                    insert(g).values(
+                        account_id=account.id,
+                        collection_id=collection_id,
+                        can_read=can_read,
+                        can_write=can_write,
+                    )
+                )
+
+    def rights(self, account_id: int) -> dict[str, Rights]:
+        """An account's rights, by collection id, for every collection it was granted."""
+        g = t.grants.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(g.collection_id, g.can_read, g.can_write).where(g.account_id == account_id)
+            ).all()
+        return {cid: Rights(bool(r), bool(w)) for cid, r, w in rows}
+
+    # --- objects: write -----------------------------------------------------------------
+
+    def add_objects(
+        self, collection_id: str, prepared: Sequence[PreparedObject]
+    ) -> list[AddResult]:
+        """Store the versions of an envelope atomically; one result per object, in order.
+
+        A version already stored with the same content is UNCHANGED (TAXII 2.1 section 5.5:
+        never a failure). The same id and version with other content is FAILED: STIX says one
+        version has one content, and the hub never silently replaces what it served.
+        """
+        c, o = t.collections, t.objects
+        with self._write() as conn, conn.begin():
+            lock = select(c.c.last_date_added).where(c.c.id == collection_id)
+            if self._postgresql:
+                lock = lock.with_for_update()
+            last = conn.scalar(lock)
+            if last is None:
+                raise NotFound(f"no collection {collection_id!r}")
+            known = self._existing_versions(conn, collection_id, {p.id for p in prepared})
+            results: list[AddResult] = []
+            new_rows: list[tuple[dict[str, object], _Version]] = []
+            touched: set[str] = set()
+            now = self._clock()
+            for p in prepared:
+                versions = known.setdefault(p.id, [])
+                same = self._same_version(versions, p)
+                if same is not None:
+                    if same.body == p.body:
+                        results.append(AddResult(p.id, p.version, AddOutcome.UNCHANGED))
+                    else:
+                        results.append(
+                            AddResult(
+                                p.id,
+                                p.version,
+                                AddOutcome.FAILED,
+                                f"a different object with id {p.id} and version "
+                                f"{p.version} is already stored; a new version needs a new "
+                                "modified timestamp",
+                            )
+                        )
+                    continue
+                last = max(now, last + 1)
+                key = p.version_key if p.version_key is not None else _key_of_micros(last)
+                version = p.version if p.version is not None else format_taxii_timestamp(last)
+                stored = _Version(None, p.spec_version, key, p.body, (True, True, True))
+                versions.append(stored)
+                new_rows.append(
+                    (
+                        {
+                            "collection_id": collection_id,
+                            "object_id": p.id,
+                            "type": p.type,
+                            "spec_version": p.spec_version,
+                            "version": version,
+                            "version_key": key,
+                            "date_added": last,
+                            "body": p.body,
+                        },
+                        stored,
+                    )
+                )
+                touched.add(p.id)
+                results.append(AddResult(p.id, version, AddOutcome.STORED))
+            if new_rows:
+                self._apply_flags(conn, [known[object_id] for object_id in touched])
+                rows = [
+                    {
+                        **row,
+                        "in_latest_spec": v.flags[0],
+                        "is_first": v.flags[1],
+                        "is_last": v.flags[2],
+                    }
+                    for row, v in new_rows
+                ]
+                conn.execute(insert(o), rows)
+                conn.execute(update(c).where(c.c.id == collection_id).values(last_date_added=last))
+        return results
+
+    @staticmethod
+    def _same_version(versions: Iterable[_Version], p: PreparedObject) -> _Version | None:
+        for v in versions:
+            if p.version_key is not None and v.version_key == p.version_key:
+                return v
+            if p.version_key is None and v.body == p.body:
+                return v
+        return None
+
+    @staticmethod
+    def _existing_versions(
+        conn: Connection, collection_id: str, object_ids: set[str]
+    ) -> dict[str, list[_Version]]:
+        o = t.objects.c
+        known: dict[str, list[_Version]] = {}
+        ids = sorted(object_ids)
+        for start in range(0, len(ids), _IN_CHUNK):
+            rows = conn.execute(
+                select(
+                    o.pk,
+                    o.object_id,
+                    o.spec_version,
+                    o.version_key,
+                    o.body,
+                    o.in_latest_spec,
+                    o.is_first,
+                    o.is_last,
+                ).where(
+                    o.collection_id == collection_id,
+                    o.object_id.in_(ids[start : start + _IN_CHUNK]),
+                )
+            )
+            for pk, object_id, spec, key, body, latest, first, last in rows:
+                known.setdefault(object_id, []).append(
+                    _Version(pk, spec, key, bytes(body), (bool(latest), bool(first), bool(last)))
+                )
+        return known
+
+    @staticmethod
+    def _apply_flags(conn: Connection, groups: Iterable[list[_Version]]) -> None:
+        """Recompute the flags of each object's versions; update stored rows that changed."""
+        changed: list[dict[str, object]] = []
+        for versions in groups:
+            for version, flags in zip(versions, _flags(versions), strict=True):
+                if version.flags != flags:
+                    version.flags = flags
+                    if version.pk is not None:
+                        changed.append(
+                            {
+                                "target": version.pk,
+                                "in_latest_spec": flags[0],
+                                "is_first": flags[1],
+                                "is_last": flags[2],
+                            }
+                        )
+        if changed:
+            o = t.objects
+            conn.execute(
+                update(o)
+                .where(o.c.pk == bindparam("target"))
+                .values(
+                    in_latest_spec=bindparam("in_latest_spec"),
+                    is_first=bindparam("is_first"),
+                    is_last=bindparam("is_last"),
+                ),
+                changed,
+            )
+
+    def delete_object(
+        self,
+        collection_id: str,
+        object_id: str,
+        versions: VersionFilter | None = None,
+        spec_versions: Sequence[str] = (),
+    ) -> int:
+        """Delete versions of an object (all of them when ``versions`` is None).
+
+        Returns how many versions were removed; the remaining ones get their flags again.
+        """
+        o = t.objects
+        query = ObjectQuery(
+            limit=1,
+            ids=(object_id,),
+            versions=versions or VersionFilter(all=True, last=False),
+            spec_versions=tuple(spec_versions),
+        )
+        c = t.collections
+        with self._write() as conn, conn.begin():
+            lock = select(c.c.id).where(c.c.id == collection_id)
+            if self._postgresql:
+                lock = lock.with_for_update()
+            if conn.scalar(lock) is None:
+                raise NotFound(f"no collection {collection_id!r}")
+            if versions is None and not spec_versions:
+                condition: ColumnElement[bool] = true()
+            else:
+                condition = self._version_condition(collection_id, query)
+            pks = conn.scalars(
+                select(o.c.pk).where(
+                    o.c.collection_id == collection_id, o.c.object_id == object_id, condition
+                )
+            ).all()
+            if pks:
+                conn.execute(delete(o).where(o.c.pk.in_(pks)))
+                remaining = self._existing_versions(conn, collection_id, {object_id})
+                self._apply_flags(conn, remaining.values())
+        return len(pks)
+
+    # --- objects: read ------------------------------------------------------------------
+
+    def _version_condition(self, collection_id: str, query: ObjectQuery) -> ColumnElement[bool]:
+        """The SQL for match[spec_version] and match[version] (TAXII 2.1 section 3.4.1)."""
+        o = t.objects
+        vf = query.versions
+        if not query.spec_versions:
+            if vf.all:
+                return o.c.in_latest_spec == true()
+            parts: list[ColumnElement[bool]] = []
+            if vf.first:
+                parts.append(o.c.is_first == true())
+            if vf.last:
+                parts.append(o.c.is_last == true())
+            if vf.timestamps:
+                parts.append(and_(o.c.in_latest_spec == true(), o.c.version_key.in_(vf.timestamps)))
+            return or_(*parts) if parts else false()
+        in_spec = o.c.spec_version.in_(query.spec_versions)
+        if vf.all:
+            return in_spec
+        other = o.alias("other")
+
+        def no_other(newer: bool) -> ColumnElement[bool]:
+            beyond = (
+                other.c.version_key > o.c.version_key
+                if newer
+                else other.c.version_key < o.c.version_key
+            )
+            return ~exists().where(
+                other.c.collection_id == collection_id,
+                other.c.object_id == o.c.object_id,
+                other.c.spec_version.in_(query.spec_versions),
+                beyond,
+            )
+
+        parts = []
+        if vf.first:
+            parts.append(no_other(newer=False))
+        if vf.last:
+            parts.append(no_other(newer=True))
+        if vf.timestamps:
+            parts.append(o.c.version_key.in_(vf.timestamps))
+        return and_(in_spec, or_(*parts) if parts else false())
+
+    def _where(self, collection_id: str, query: ObjectQuery) -> list[ColumnElement[bool]]:
+        o = t.objects.c
+        where: list[ColumnElement[bool]] = [o.collection_id == collection_id]
+        if query.after is not None:
+            where.append(o.date_added > query.after)
+        if query.ids:
+            where.append(o.object_id.in_(query.ids))
+        if query.types:
+            where.append(o.type.in_(query.types))
+        where.append(self._version_condition(collection_id, query))
+        return where
+
+    def get_objects(self, collection_id: str, query: ObjectQuery) -> Page[StoredObject]:
+        """A page of object versions matching the query, in date_added order."""
+        o = t.objects.c
+        stmt = (
+            select(o.object_id, o.date_added, o.version, o.body)
+            .where(*self._where(collection_id, query))
+            .order_by(o.date_added)
+            .limit(query.limit + 1)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        more = len(rows) > query.limit
+        return Page(
+            [StoredObject(r[0], r[1], r[2], bytes(r[3])) for r in rows[: query.limit]], more
+        )
+
+    def get_manifest(self, collection_id: str, query: ObjectQuery) -> Page[ManifestRecord]:
+        """A page of manifest records (one per stored version) matching the query."""
+        o = t.objects.c
+        stmt = (
+            select(o.object_id, o.date_added, o.version, o.spec_version)
+            .where(*self._where(collection_id, query))
+            .order_by(o.date_added)
+            .limit(query.limit + 1)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).all()
+        more = len(rows) > query.limit
+        return Page(
+            [
+                ManifestRecord(r[0], r[1], r[2], r[3], STIX_MEDIA_TYPE.format(r[3]))
+                for r in rows[: query.limit]
+            ],
+            more,
+        )
+
+    def get_versions(
+        self, collection_id: str, object_id: str, query: ObjectQuery
+    ) -> Page[ManifestRecord]:
+        """A page of an object's versions (section 5.8); ``query.versions`` is ignored."""
+        every = ObjectQuery(
+            limit=query.limit,
+            after=query.after,
+            ids=(object_id,),
+            versions=VersionFilter(all=True, last=False),
+            spec_versions=query.spec_versions,
+        )
+        return self.get_manifest(collection_id, every)
+
+    def object_exists(self, collection_id: str, object_id: str) -> bool:
+        """Whether any version of the object is stored in the collection."""
+        o = t.objects.c
+        with self.engine.connect() as conn:
+            return (
+                conn.scalar(
+                    select(o.pk)
+                    .where(o.collection_id == collection_id, o.object_id == object_id)
+                    .limit(1)
+                )
+                is not None
+            )
+
+    def count_objects(self, collection_id: str) -> int:
+        """How many object versions the collection holds."""
+        o = t.objects.c
+        with self.engine.connect() as conn:
+            return int(
+                conn.scalar(select(func.count()).where(o.collection_id == collection_id)) or 0
+            )
+
+    # --- statuses -----------------------------------------------------------------------
+
+    def save_status(self, record: StatusRecord) -> None:
+        """Keep a status resource so it can be fetched later (TAXII 2.1 section 4.3)."""
+        with self._write() as conn, conn.begin():
+            conn.execute(
+                insert(t.statuses).values(
+                    id=record.id,
+                    api_root=record.api_root,
+                    account_id=record.account_id,
+                    created=record.created,
+                    body=record.body,
+                )
+            )
+
+    def get_status(self, api_root: str, status_id: str) -> StatusRecord:
+        """A kept status of an API root; NotFound if unknown or already purged."""
+        s = t.statuses.c
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                select(s.id, s.api_root, s.account_id, s.created, s.body).where(
+                    s.id == status_id, s.api_root == api_root
+                )
+            ).first()
+        if row is None:
+            raise NotFound(f"no status {status_id!r}")
+        return StatusRecord(row[0], row[1], row[2], row[3], bytes(row[4]))
+
+    def purge_statuses(self, created_before: int) -> int:
+        """Forget statuses created before a time; returns how many were removed."""
+        with self._write() as conn, conn.begin():
+            return conn.execute(
+                delete(t.statuses).where(t.statuses.c.created < created_before)
+            ).rowcount
