@@ -1,0 +1,52 @@
+"""The ``stixhub`` entry point and its global options.
+
+Exit codes, by class (so cron jobs and playbooks can branch on them): 0 success, 1 the job
+failed, 2 bad usage or unreadable input, 3 authentication failed, 4 partial success (some
+objects of a push were refused).
+"""
+
+import sys
+
+import click
+
+from stixhub import __version__
+from stixhub.cli._context import HubContext
+
+__all__ = ["main"]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="stixhub")
+@click.option(
+    "--db",
+    metavar="URL",
+    default=None,
+    help="Database URL (default: $STIXHUB_DB, then sqlite:///stixhub.db).",
+)
+@click.option(
+    "--config",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    default=None,
+    help="TOML settings file (default: $STIXHUB_CONFIG).",
+)
+@click.pass_context
+def main(ctx: click.Context, db: str | None, config: str | None) -> None:
+    """stixhub: a STIX 2.1 / TAXII 2.1 threat-intelligence exchange hub."""
+    ctx.obj = HubContext(db=db, config=config)
+
+
+def _register() -> None:
+    """Attach the command modules; each defines its commands next to its job."""
+    from stixhub.cli import admin, load, serve
+
+    for module in (admin, load, serve):
+        for command in module.COMMANDS:
+            main.add_command(command)
+
+
+_register()
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+
