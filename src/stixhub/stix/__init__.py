@@ -3,6 +3,7 @@
 This package imports nothing else of stixhub; every other layer may import it.
 """
 
+from stixhub.stix._documents import Document, NotADocument, parse_document, split_document
 from stixhub.stix._door import DoorFailure, PreparedObject, prepare_object
 from stixhub.stix._errors import InvalidJSON, InvalidTimestamp, StixError
 from stixhub.stix._json import loads_untrusted
@@ -13,14 +14,18 @@ from stixhub.stix._timestamps import (
 )
 
 __all__ = [
+    "Document",
     "DoorFailure",
     "InvalidJSON",
     "InvalidTimestamp",
+    "NotADocument",
     "PreparedObject",
     "StixError",
     "format_taxii_timestamp",
     "loads_untrusted",
+    "parse_document",
     "parse_rfc3339_micros",
     "parse_stix_timestamp_key",
     "prepare_object",
+    "split_document",
 ]

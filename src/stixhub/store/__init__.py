@@ -16,6 +16,7 @@ from stixhub.store._errors import (
     NotFound,
     StoreError,
 )
+from stixhub.store._ingest import add_objects
 from stixhub.store._interface import Store
 from stixhub.store._model import (
     Account,
@@ -56,6 +57,7 @@ __all__ = [
     "StoreError",
     "StoredObject",
     "VersionFilter",
+    "add_objects",
     "hash_password",
     "hash_token",
     "make_engine",
