@@ -143,13 +143,16 @@ class TaxiiService:
         """
         filters = Filters.parse(request.query_params.multi_items(), allowed)
         after = filters.added_after
+        requested_limit = filters.limit
         if filters.next is not None:
             cursor = self.cursors.decode(filters.next, collection.id, endpoint)
             if filters.raw and filters.raw != cursor.filters:
                 raise BadCursor("the next token was issued for other filters than these")
             filters = Filters.from_raw(cursor.filters)
             after = cursor.after
-        limit = min(filters.limit or self.settings.default_page_size, self.settings.max_page_size)
+        limit = min(
+            requested_limit or self.settings.default_page_size, self.settings.max_page_size
+        )
         query = ObjectQuery(
             limit=limit,
             after=after,
