@@ -53,7 +53,7 @@ def postgres_base_url() -> Iterator[str]:
     admin.dispose()
 
 
-def _empty_postgres(url: str) -> None:
+def empty_postgres(url: str) -> None:
     engine = make_engine(url)
     names = ", ".join(f'"{t.name}"' for t in reversed(_schema.metadata.sorted_tables))
     with engine.begin() as conn:
@@ -71,7 +71,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         engine.dispose()
         return url
     base: str = request.getfixturevalue("postgres_base_url")
-    _empty_postgres(base)
+    empty_postgres(base)
     return base
 
 
@@ -101,9 +101,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if reporter is None:
         return
     skipped = reporter.stats.get("skipped", [])
-    bad = [
-        r for r in skipped if not any(reason in str(r.longrepr) for reason in _LEGITIMATE_SKIPS)
-    ]
+    bad = [r for r in skipped if not any(reason in str(r.longrepr) for reason in _LEGITIMATE_SKIPS)]
     if bad:
         reporter.write_line(
             f"FAILED: {len(bad)} test(s) skipped without a legitimate reason "
