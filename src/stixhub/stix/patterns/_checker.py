@@ -1,0 +1,263 @@
+"""Semantic checks of a parsed pattern: what the grammar alone cannot reject.
+
+The grammar accepts ``t'2024-02-30T00:00:00Z'``, a 61-digit SHA-256 or ``WITHIN 0 SECONDS``;
+STIX 2.1 does not (sections 9.3, 9.6 and the hashes type of section 2.7). Each problem is a
+``PatternIssue`` with a 1-based column so that a caller can point at it.
+
+Errors make the pattern invalid. Warnings mark what is legal but probably a mistake: object
+types and properties outside the STIX 2.1 vocabulary (custom ``x-`` content is allowed) and
+regular expressions that the linear-time MATCHES engine cannot run.
+"""
+
+import ipaddress
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from stixhub.stix._errors import InvalidTimestamp
+from stixhub.stix._timestamps import parse_rfc3339_micros
+from stixhub.stix.patterns._ast import (
+    BoolExpression,
+    Comparison,
+    ComparisonExpression,
+    Constant,
+    KeyStep,
+    Observation,
+    ObservationExpression,
+    ObservationOperator,
+    Pattern,
+    Qualified,
+    Repeats,
+    SetConstant,
+    StartStop,
+    Within,
+)
+from stixhub.stix.patterns._errors import PatternError
+from stixhub.stix.patterns._parser import parse_pattern
+from stixhub.stix.patterns._regex import compile_regex
+from stixhub.stix.patterns._vocab import SCO_PROPERTIES, hash_rule
+
+__all__ = ["PatternIssue", "check_pattern", "check_tree"]
+
+_TYPE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+_HEX = re.compile(r"[0-9a-fA-F]*")
+_MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
+
+
+@dataclass(frozen=True, slots=True)
+class PatternIssue:
+    """One problem of a pattern; ``column`` is 1-based in the pattern text."""
+
+    severity: Literal["error", "warning"]
+    message: str
+    column: int
+
+
+def check_pattern(pattern: str, *, stix_version: str = "2.1") -> list[PatternIssue]:
+    """Check a pattern against the grammar and STIX rules; an empty list means valid.
+
+    Warnings alone leave a pattern valid: callers decide whether to show them.
+    ``stix_version`` is accepted for the validator's sake; STIX 2.0 patterns that use the
+    2.1 grammar are checked the same way.
+    """
+    del stix_version  # one grammar: 2.1 is a superset of what 2.0 producers send in practice
+    try:
+        tree = parse_pattern(pattern)
+    except PatternError as exc:
+        return [PatternIssue("error", exc.message, max(exc.column, 1))]
+    return check_tree(tree)
+
+
+def check_tree(tree: Pattern) -> list[PatternIssue]:
+    """Run the semantic checks on an already parsed pattern."""
+    issues: list[PatternIssue] = []
+    for node in _observation_nodes(tree.root):
+        if isinstance(node, Qualified):
+            issues.extend(_check_qualifier(node))
+        else:
+            for comparison in _comparisons(node.expression):
+                issues.extend(_check_comparison(comparison))
+    issues.sort(key=lambda issue: (issue.column, issue.severity != "error"))
+    return issues
+
+
+def _observation_nodes(node: ObservationExpression) -> Iterator[Observation | Qualified]:
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, ObservationOperator):
+            stack.extend(reversed(current.operands))
+        elif isinstance(current, Qualified):
+            yield current
+            stack.append(current.expression)
+        else:
+            yield current
+
+
+def _comparisons(node: ComparisonExpression) -> Iterator[Comparison]:
+    if isinstance(node, BoolExpression):
+        for operand in node.operands:
+            yield from _comparisons(operand)
+    else:
+        yield node
+
+
+def _error(message: str, pos: int) -> PatternIssue:
+    return PatternIssue("error", message, pos + 1)
+
+
+def _warning(message: str, pos: int) -> PatternIssue:
+    return PatternIssue("warning", message, pos + 1)
+
+
+_QUALIFIER_WORDS = {Within: "WITHIN", Repeats: "REPEATS", StartStop: "START/STOP"}
+
+
+def _repeated_qualifier(node: Qualified) -> bool:
+    """True when a bare ``[...]`` carries this qualifier's kind again further in.
+
+    Mirrors the reference validator: ``[a] WITHIN 5 SECONDS WITHIN 6 SECONDS`` is refused,
+    while a parenthesised expression may be qualified once more.
+    """
+    kind = type(node.qualifier)
+    current: ObservationExpression = node
+    seen_again = False
+    while isinstance(current, Qualified):
+        if current.grouped:
+            return False
+        if current is not node and type(current.qualifier) is kind:
+            seen_again = True
+        current = current.expression
+    return seen_again and isinstance(current, Observation)
+
+
+def _check_qualifier(node: Qualified) -> Iterator[PatternIssue]:
+    qualifier = node.qualifier
+    if _repeated_qualifier(node):
+        word = _QUALIFIER_WORDS[type(qualifier)]
+        yield _error(f"duplicate qualifier: {word} is applied twice", qualifier.pos)
+    if isinstance(qualifier, Within):
+        if qualifier.seconds.value == 0:
+            yield _error("WITHIN must be a positive number of seconds", qualifier.seconds.pos)
+    elif isinstance(qualifier, Repeats):
+        if qualifier.times.value == 0:
+            yield _error("REPEATS must be a positive number of times", qualifier.times.pos)
+    elif isinstance(qualifier, StartStop):
+        start = _timestamp_micros(qualifier.start)
+        stop = _timestamp_micros(qualifier.stop)
+        if start is not None and stop is not None and stop <= start:
+            yield _error("STOP must be later than START", qualifier.stop.pos)
+
+
+def _timestamp_micros(constant: Constant) -> int | None:
+    try:
+        return parse_rfc3339_micros(str(constant.value))
+    except InvalidTimestamp:
+        return None
+
+
+def _constants(comparison: Comparison) -> list[Constant]:
+    value = comparison.value
+    if value is None:
+        return []
+    if isinstance(value, SetConstant):
+        return list(value.items)
+    return [value]
+
+
+def _check_comparison(comparison: Comparison) -> Iterator[PatternIssue]:
+    path = comparison.path
+    yield from _check_path(comparison)
+    for constant in _constants(comparison):
+        if constant.kind == "timestamp" and _timestamp_micros(constant) is None:
+            yield _error(f"{constant.text} is not a real date and time", constant.pos)
+    op = comparison.op
+    if op in ("=", "!=", "IN"):
+        yield from _check_hashes(comparison)
+        yield from _check_addresses(comparison)
+    elif op in ("ISSUBSET", "ISSUPERSET"):
+        assert isinstance(comparison.value, Constant)
+        if _network(str(comparison.value.value)) is None:
+            yield _error(f"{op} needs an IPv4 or IPv6 address or CIDR range", comparison.value.pos)
+    elif op == "MATCHES":
+        assert isinstance(comparison.value, Constant)
+        try:
+            compile_regex(str(comparison.value.value))
+        except PatternError as exc:
+            yield _error(exc.message, comparison.value.pos)
+    del path
+
+
+def _check_path(comparison: Comparison) -> Iterator[PatternIssue]:
+    path = comparison.path
+    object_type = path.object_type
+    properties = SCO_PROPERTIES.get(object_type)
+    if properties is None:
+        if not _TYPE_NAME.fullmatch(object_type):
+            yield _warning(
+                f"object type {object_type!r} breaks the STIX naming rule "
+                "(lower-case letters, digits and single hyphens)",
+                path.pos,
+            )
+        elif object_type.startswith("x-"):
+            yield _warning(f"custom object type {object_type!r}", path.pos)
+        else:
+            yield _warning(f"{object_type!r} is not a STIX 2.1 cyber-observable type", path.pos)
+        return
+    first = path.steps[0]
+    if isinstance(first, KeyStep) and first.key not in properties:
+        if first.key.startswith("x_"):
+            yield _warning(f"custom property {first.key!r} of {object_type}", first.pos)
+        else:
+            yield _warning(f"{object_type} has no property {first.key!r} in STIX 2.1", first.pos)
+
+
+def _check_hashes(comparison: Comparison) -> Iterator[PatternIssue]:
+    steps = comparison.path.steps
+    if len(steps) < 2:
+        return
+    last, parent = steps[-1], steps[-2]
+    if not (isinstance(last, KeyStep) and isinstance(parent, KeyStep) and parent.key == "hashes"):
+        return
+    rule = hash_rule(last.key)
+    if rule is None:
+        return
+    name, lengths = rule
+    digits = " or ".join(str(n) for n in lengths)
+    for constant in _constants(comparison):
+        value = constant.value
+        if not (isinstance(value, str) and len(value) in lengths and _HEX.fullmatch(value)):
+            yield _error(f"{name} value must be {digits} hex digits", constant.pos)
+
+
+def _network(value: str) -> ipaddress.IPv4Network | ipaddress.IPv6Network | None:
+    try:
+        return ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+
+
+def _check_addresses(comparison: Comparison) -> Iterator[PatternIssue]:
+    path = comparison.path
+    if len(path.steps) != 1 or not isinstance(path.steps[0], KeyStep):
+        return
+    if path.steps[0].key != "value":
+        return
+    kind = path.object_type
+    for constant in _constants(comparison):
+        if not isinstance(constant.value, str):
+            continue
+        if kind in ("ipv4-addr", "ipv6-addr"):
+            network = _network(constant.value)
+            version = 4 if kind == "ipv4-addr" else 6
+            if network is None or network.version != version:
+                yield _error(
+                    f"{kind} value must be an IPv{version} address or CIDR range",
+                    constant.pos,
+                )
+        elif kind == "mac-addr" and not _MAC.fullmatch(constant.value):
+            yield _warning(
+                "mac-addr value should be six lower-case hex pairs separated by colons",
+                constant.pos,
+            )

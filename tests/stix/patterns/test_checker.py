@@ -1,0 +1,122 @@
+"""Tests of check_pattern: grammar and STIX 2.1 semantic checks, against the references."""
+
+import pytest
+
+from stixhub.stix.patterns import PatternIssue, check_pattern, parse_pattern
+
+from ._corpus import load, pattern_cases
+
+SHA256 = "ef537f25c895bfa782526529a9b63d97aa631564d5d789c2b765448c8635fb6c"
+
+# Where stix2-patterns 2.1.2 is wrong by the specification; see docs/pattern-differences.md.
+IMPOSSIBLE_DATES = {
+    "[x:created = t'2024-02-30T12:00:00Z']",
+    "[x:created = t'2024-04-31T12:00:00Z']",
+    "[x:created = t'2023-02-29T12:00:00Z']",
+}
+
+
+def _errors(pattern: str) -> list[PatternIssue]:
+    return [issue for issue in check_pattern(pattern) if issue.severity == "error"]
+
+
+class TestSemanticChecks:
+    def test_short_sha256_names_the_algorithm_at_the_value(self) -> None:
+        """A SHA-256 of the wrong length is an error at the value's column naming SHA-256."""
+        (issue,) = _errors("[file:hashes.'SHA-256' = 'abc']")
+        assert issue.message == "SHA-256 value must be 64 hex digits"
+        assert issue.column == 26
+
+    def test_every_value_of_an_in_list_is_checked(self) -> None:
+        """Each hash in an IN list is checked on its own."""
+        issues = _errors(f"[file:hashes.MD5 IN ('{'a' * 32}', 'zz')]")
+        assert [i.message for i in issues] == ["MD5 value must be 32 hex digits"]
+
+    def test_bad_address_for_ipv4_is_an_error(self) -> None:
+        """An ipv4-addr value that is not an IPv4 address or CIDR range is an error."""
+        assert _errors("[ipv4-addr:value = '1.2.3.4/33']")
+        assert not _errors("[ipv4-addr:value = '10.0.0.0/8']")
+
+    def test_issubset_needs_a_cidr(self) -> None:
+        """ISSUBSET with a value that is no address or range is an error."""
+        assert _errors("[ipv6-addr:value ISSUBSET 'nonsense']")
+
+    def test_start_must_precede_stop(self) -> None:
+        """A STOP timestamp not later than START is an error at STOP's value."""
+        text = "[a:x = 1] START t'2024-02-01T00:00:00Z' STOP t'2024-01-01T00:00:00Z'"
+        (issue,) = _errors(text)
+        assert issue.column == text.index("t'2024-01") + 1
+
+    def test_zero_within_and_repeats_are_errors(self) -> None:
+        """WITHIN 0 SECONDS and REPEATS 0 TIMES are not positive and so are errors."""
+        assert _errors("[a:x = 1] WITHIN 0 SECONDS")
+        assert _errors("[a:x = 1] REPEATS 0 TIMES")
+
+    def test_custom_type_and_property_are_warnings(self) -> None:
+        """Custom x- types and x_ properties give warnings, not errors."""
+        issues = check_pattern("[x-thing:a = 1 AND file:x_extra = 2]")
+        assert [i.severity for i in issues] == ["warning", "warning"]
+
+    def test_unsupported_regex_is_an_error(self) -> None:
+        """A MATCHES expression the linear-time engine cannot run is reported."""
+        assert _errors(r"[file:name MATCHES '(a)\\1']")
+
+    def test_valid_pattern_gives_no_issue(self) -> None:
+        """A correct pattern on STIX 2.1 properties yields an empty list."""
+        assert check_pattern(f"[file:hashes.'SHA-256' = '{SHA256}']") == []
+
+    def test_duplicate_qualifier_on_bare_observation_is_an_error(self) -> None:
+        """The same qualifier twice on a bare observation is refused, as the reference does."""
+        assert _errors("[a:x = 1] WITHIN 5 SECONDS WITHIN 6 SECONDS")
+        assert not _errors("([a:x = 1] REPEATS 2 TIMES) REPEATS 2 TIMES")
+
+
+class TestReferenceCorpus:
+    @pytest.mark.parametrize(("pattern", "expected"), pattern_cases())
+    def test_same_verdict_as_stix2_patterns(self, pattern: str, expected: bool) -> None:
+        """check_pattern agrees with stix2-patterns except for the documented differences."""
+        if pattern in IMPOSSIBLE_DATES:
+            expected = False
+        assert (not _errors(pattern)) is expected
+
+    @pytest.mark.parametrize(("pattern", "expected"), pattern_cases())
+    def test_valid_patterns_round_trip(self, pattern: str, expected: bool) -> None:
+        """Every pattern the parser accepts prints to a text that parses to the same tree."""
+        try:
+            tree = parse_pattern(pattern)
+        except ValueError:
+            assert not expected
+            return
+        assert parse_pattern(str(tree)) == tree
+
+
+class TestDocumentedDifferences:
+    def test_impossible_calendar_dates_are_invalid(self) -> None:
+        """February 30 is refused although stix2-patterns accepts it (STIX 2.1 section 9.3)."""
+        assert _errors("[x:created = t'2024-02-30T12:00:00Z']")
+
+    def test_in_list_of_hash_values_is_valid(self) -> None:
+        """An IN list of well-formed hashes is valid although stix2-patterns rejects it (9.5)."""
+        assert _errors(f"[file:hashes.'SHA-256' IN ('{SHA256}', '{SHA256}')]") == []
+
+
+def _case_names(case_id: str) -> list[tuple[str, str, dict[str, object]]]:
+    case = load(f"cases/{case_id}.json")
+    return [(case_id, name, case["expected"][name]) for name in case["expected"]]
+
+
+class TestBugReportCases:
+    @pytest.mark.parametrize(
+        ("case_id", "name", "expected"),
+        [row for cid in ("B22", "B23", "B25", "B27") for row in _case_names(cid)],
+    )
+    def test_case_verdict(self, case_id: str, name: str, expected: dict[str, object]) -> None:
+        """The pattern cases from public bug reports get the specification's verdict."""
+        pattern = load(f"cases/{case_id}.json")["input"][name]
+        errors = _errors(pattern)
+        assert (not errors) is expected["valid"]
+        if "error_mentions" in expected:
+            assert any(str(expected["error_mentions"]).lower() in e.message.lower() for e in errors)
+        if "constant_value" in expected:
+            root = parse_pattern(pattern).root
+            assert root.expression.value.value == expected["constant_value"]  # type: ignore[union-attr]

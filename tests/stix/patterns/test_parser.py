@@ -1,0 +1,174 @@
+"""Tests of the tokenizer, parser and canonical printer."""
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from stixhub.stix.patterns import (
+    BoolExpression,
+    Comparison,
+    Constant,
+    IndexStep,
+    KeyStep,
+    Observation,
+    ObservationOperator,
+    PatternLimitError,
+    PatternSyntaxError,
+    Qualified,
+    parse_pattern,
+)
+
+
+def _comparison(text: str) -> Comparison:
+    root = parse_pattern(text).root
+    assert isinstance(root, Observation)
+    assert isinstance(root.expression, Comparison)
+    return root.expression
+
+
+class TestStringConstants:
+    def test_escaped_apostrophe_is_decoded(self) -> None:
+        """A backslash-apostrophe inside a string constant stands for one apostrophe."""
+        value = _comparison(r"[url:value = 'o\'brien']").value
+        assert isinstance(value, Constant)
+        assert value.value == "o'brien"
+
+    def test_double_backslash_is_one_backslash(self) -> None:
+        """Two backslashes in a string constant decode to one backslash."""
+        value = _comparison(r"[directory:path = 'C:\\Windows']").value
+        assert isinstance(value, Constant)
+        assert value.value == "C:\\Windows"
+
+    def test_other_escape_is_rejected_at_its_column(self) -> None:
+        """A backslash before any other character is a syntax error pointing at the backslash."""
+        with pytest.raises(PatternSyntaxError) as caught:
+            parse_pattern(r"[directory:path = 'C:\Windows']")
+        assert caught.value.column == 22
+
+    def test_unterminated_string_is_rejected(self) -> None:
+        """A string constant without its closing apostrophe is a syntax error."""
+        with pytest.raises(PatternSyntaxError, match="not closed"):
+            parse_pattern("[url:value = 'abc]")
+
+
+class TestLiterals:
+    def test_binary_hex_timestamp_and_bool_constants_decode(self) -> None:
+        """b'', h'', t'' and true decode to bytes, bytes, the timestamp text and a bool."""
+        text = "[x:a = b'YWJj' AND x:b = h'00ff' AND x:c = t'2024-01-01T00:00:00Z' AND x:d = true]"
+        root = parse_pattern(text).root
+        assert isinstance(root, Observation)
+        assert isinstance(root.expression, BoolExpression)
+        values = [c.value.value for c in root.expression.operands if isinstance(c, Comparison)
+                  and isinstance(c.value, Constant)]  # fmt: skip
+        assert values == [b"abc", b"\x00\xff", "2024-01-01T00:00:00Z", True]
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "[x:a = b'YQ']",
+            "[x:a = h'abc']",
+            "[x:a = t'2024-13-01T00:00:00Z']",
+            "[x:a = 01]",
+            "[x:a = TRUE]",
+            "[x:a > true]",
+            "[x:a LIKE 1]",
+            "[x:a.b-c = 1]",
+            "[x:a = 1] WITHIN -1 SECONDS",
+            "[x:a = 1] REPEATS 1.5 TIMES",
+            "[x:a = 1] and [x:b = 2]",
+            "[]",
+            "",
+        ],
+    )
+    def test_grammar_violations_are_rejected(self, text: str) -> None:
+        """Texts outside the STIX 2.1 grammar raise PatternSyntaxError."""
+        with pytest.raises(PatternSyntaxError):
+            parse_pattern(text)
+
+    def test_path_steps_keep_keys_indexes_and_star(self) -> None:
+        """Quoted keys, list indexes and [*] become separate path steps."""
+        path = _comparison(
+            "[file:extensions.'windows-pebinary-ext'.sections[*].entropy > 7.0]"
+        ).path
+        assert path.steps == (
+            KeyStep("extensions"),
+            KeyStep("windows-pebinary-ext"),
+            KeyStep("sections"),
+            IndexStep(None),
+            KeyStep("entropy"),
+        )
+
+    def test_alternative_operator_spellings_are_normalised(self) -> None:
+        """'<>' is read as '!=' and '==' as '='."""
+        assert _comparison("[x:a <> 1]").op == "!="
+        assert _comparison("[x:a == 1]").op == "="
+
+
+class TestStructure:
+    def test_observation_operators_follow_precedence(self) -> None:
+        """AND binds tighter than OR, which binds tighter than FOLLOWEDBY."""
+        root = parse_pattern("[a:x = 1] FOLLOWEDBY [a:x = 2] OR [a:x = 3] AND [a:x = 4]").root
+        assert isinstance(root, ObservationOperator)
+        assert root.op == "FOLLOWEDBY"
+        second = root.operands[1]
+        assert isinstance(second, ObservationOperator)
+        assert second.op == "OR"
+        assert isinstance(second.operands[1], ObservationOperator)
+
+    def test_qualifiers_stack_on_one_expression(self) -> None:
+        """REPEATS and WITHIN after one observation wrap it in two Qualified nodes."""
+        root = parse_pattern("[a:x = 1] REPEATS 2 TIMES WITHIN 5 SECONDS").root
+        assert isinstance(root, Qualified)
+        assert isinstance(root.expression, Qualified)
+
+    def test_positions_point_into_the_source(self) -> None:
+        """Each constant records the offset where it starts in the source text."""
+        value = _comparison("[file:name = 'a']").value
+        assert isinstance(value, Constant)
+        assert value.pos == 13
+
+    def test_deep_nesting_is_refused(self) -> None:
+        """Nesting beyond the limit raises PatternLimitError instead of exhausting the stack."""
+        with pytest.raises(PatternLimitError):
+            parse_pattern("(" * 500 + "[a:x = 1]" + ")" * 500)
+
+
+_PATTERNS = [
+    "[file:hashes.'SHA-256' = 'ab' OR file:name = 'x' AND file:size > .5]",
+    "([a:b = 1] OR [c:d IN (1, 'a', h'00ff')]) WITHIN 5 SECONDS",
+    r"[x:x.y[*].'a b'[0] NOT LIKE 'a\'b'] REPEATS 2 TIMES",
+    "[NOT EXISTS x:y] START t'2024-01-01T00:00:00Z' STOP t'2024-02-01T00:00:00Z'",
+    "([a:x = 1] REPEATS 2 TIMES) REPEATS 3 TIMES",
+    "[(a:x = 1 OR a:y = 2) AND a:z = b'YWJj']",
+]
+
+
+class TestPrinting:
+    @pytest.mark.parametrize("text", _PATTERNS)
+    def test_printing_then_parsing_gives_the_same_tree(self, text: str) -> None:
+        """The canonical text of a parsed pattern parses back to an equal tree."""
+        tree = parse_pattern(text)
+        assert parse_pattern(str(tree)) == tree
+
+    def test_canonical_text_normalises_spacing_and_numbers(self) -> None:
+        """Canonical printing uses single spaces and a leading zero for floats."""
+        assert str(parse_pattern("[a:x>+.5]")) == "[a:x > 0.5]"
+
+    @settings(max_examples=200, deadline=None)
+    @given(
+        st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=20),
+        st.sampled_from(["=", "!=", "LIKE", "MATCHES", "<"]),
+        st.booleans(),
+    )
+    def test_any_string_constant_round_trips(self, value: str, op: str, negated: bool) -> None:
+        """Every string value survives printing and re-parsing, whatever characters it holds."""
+        comparison = Comparison(
+            parse_pattern("[a:x = 1]").root.expression.path,  # type: ignore[union-attr]
+            op,
+            Constant("string", value),
+            negated,
+        )
+        tree = parse_pattern(f"[{comparison}]")
+        assert parse_pattern(str(tree)) == tree
+        assert isinstance(tree.root, Observation)
+        assert tree.root.expression == comparison
