@@ -67,6 +67,11 @@ class Store(Protocol):
     def get_collection(self, api_root: str, key: str) -> Collection:
         """A collection by id or alias; NotFound if absent."""
 
+    def get_collection_access(
+        self, api_root: str, key: str, account_id: int | None
+    ) -> tuple[Collection, Rights]:
+        """A collection with an account's own grant in it; NotFound if absent."""
+
     def find_collection(self, collection_id: str) -> Collection:
         """A collection by id in any API root; NotFound if absent."""
 

@@ -64,6 +64,11 @@ def system_clock() -> int:
     return time.time_ns() // 1000
 
 
+def _as_bytes(value: bytes | memoryview) -> bytes:
+    """Drivers return bytes (sqlite3, psycopg) or a memoryview; copy only the latter."""
+    return value if isinstance(value, bytes) else bytes(value)
+
+
 def _key_of_micros(micros: int) -> str:
     """The version key of an object without created/modified: its first date_added."""
     return format_taxii_timestamp(micros)[:-1] + "000Z"
@@ -290,6 +295,30 @@ class SqlStore:
         if row is None:
             raise NotFound(f"no collection {key!r} in API root {api_root!r}")
         return self._collection(row)
+
+    def get_collection_access(
+        self, api_root: str, key: str, account_id: int | None
+    ) -> tuple[Collection, Rights]:
+        """A collection by id or alias with an account's own grant in it, in one query.
+
+        This runs on every request to a collection, so it is one round trip, not two.
+        """
+        c, g = t.collections.c, t.grants.c
+        if account_id is None:
+            return self.get_collection(api_root, key), Rights()
+        stmt = (
+            select(*self._collection_columns(), g.can_read, g.can_write)
+            .outerjoin(
+                t.grants,
+                and_(g.collection_id == c.id, g.account_id == account_id),
+            )
+            .where(c.api_root == api_root, or_(c.id == key, c.alias == key))
+        )
+        with self.engine.connect() as conn:
+            row = conn.execute(stmt).first()
+        if row is None:
+            raise NotFound(f"no collection {key!r} in API root {api_root!r}")
+        return self._collection(row[:7]), Rights(bool(row[7]), bool(row[8]))
 
     def find_collection(self, collection_id: str) -> Collection:
         """A collection by id in any API root (for the command line); NotFound if none."""
@@ -646,7 +675,7 @@ class SqlStore:
             rows = conn.execute(stmt).all()
         more = len(rows) > query.limit
         return Page(
-            [StoredObject(r[0], r[1], r[2], bytes(r[3])) for r in rows[: query.limit]], more
+            [StoredObject(r[0], r[1], r[2], _as_bytes(r[3])) for r in rows[: query.limit]], more
         )
 
     def get_manifest(self, collection_id: str, query: ObjectQuery) -> Page[ManifestRecord]:

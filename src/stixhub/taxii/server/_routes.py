@@ -109,17 +109,17 @@ class TaxiiService:
 
     def _collection(self, caller: Caller, api_root: str, key: str) -> tuple[Collection, Rights]:
         """The collection and the caller's own rights in it; hidden ones look missing."""
+        account_id = caller.account.id if caller.account else None
         try:
-            collection: Collection | None = self.store.get_collection(api_root, key)
+            collection, granted = self.store.get_collection_access(api_root, key, account_id)
         except NotFound:
-            collection = None
+            if caller.anonymous:
+                raise Unauthenticated("this collection requires authentication") from None
+            raise ResourceNotFound(_COLLECTION_NOT_FOUND) from None
         if caller.anonymous:
-            if collection is None or not collection.public_read:
+            if not collection.public_read:
                 raise Unauthenticated("this collection requires authentication")
             return collection, Rights(can_read=True, can_write=False)
-        if collection is None:
-            raise ResourceNotFound(_COLLECTION_NOT_FOUND)
-        granted = self.auth.rights(caller).get(collection.id, Rights())
         rights = Rights(granted.can_read or collection.public_read, granted.can_write)
         if not (rights.can_read or rights.can_write):
             raise ResourceNotFound(_COLLECTION_NOT_FOUND)
@@ -150,9 +150,7 @@ class TaxiiService:
                 raise BadCursor("the next token was issued for other filters than these")
             filters = Filters.from_raw(cursor.filters)
             after = cursor.after
-        limit = min(
-            requested_limit or self.settings.default_page_size, self.settings.max_page_size
-        )
+        limit = min(requested_limit or self.settings.default_page_size, self.settings.max_page_size)
         query = ObjectQuery(
             limit=limit,
             after=after,
