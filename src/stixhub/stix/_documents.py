@@ -52,14 +52,15 @@ def parse_document(
     try:
         return split_document(loads_untrusted(data, max_depth), allow_single=allow_single)
     except InvalidJSON:
-        lines = [line for line in data.splitlines() if line.strip()]
-        if len(lines) < 2:
+        lines = data.splitlines()
+        if sum(1 for line in lines if line.strip()) < 2:
             raise
     objects: list[Any] = []
     for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
         try:
-            value = loads_untrusted(line, max_depth)
-        except InvalidJSON as exc:
-            raise InvalidJSON(f"line {number}: {exc}") from None
-        objects.extend(split_document(value, allow_single=True).objects)
+            objects.extend(split_document(loads_untrusted(line, max_depth)).objects)
+        except (InvalidJSON, NotADocument) as exc:
+            raise type(exc)(f"line {number}: {exc}") from None
     return Document("jsonl", objects)

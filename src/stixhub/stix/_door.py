@@ -62,16 +62,18 @@ class DoorFailure(StixError):
         self.version = version
 
 
-def _timestamp_key(obj: dict[str, Any], name: str, object_id: str) -> str | None:
+def _timestamp_key(
+    obj: dict[str, Any], name: str, object_id: str, version: str | None
+) -> str | None:
     value = obj.get(name)
     if value is None:
         return None
     if not isinstance(value, str):
-        raise DoorFailure(f"{name} must be a string timestamp", object_id, None)
+        raise DoorFailure(f"{name} must be a string timestamp", object_id, version)
     try:
         return parse_stix_timestamp_key(value)
     except InvalidTimestamp as exc:
-        raise DoorFailure(f"{name}: {exc}", object_id, None) from None
+        raise DoorFailure(f"{name}: {exc}", object_id, version) from None
 
 
 def prepare_object(obj: Any) -> PreparedObject:
@@ -83,28 +85,33 @@ def prepare_object(obj: Any) -> PreparedObject:
         raise DoorFailure("an object in an envelope must be a JSON object", None, None)
     raw_id = obj.get("id")
     object_id = raw_id if isinstance(raw_id, str) else None
+    # A null is the same as an absent property here; the validator reports it as an error.
+    # Read first, so that every refusal can name the version (TAXII 4.3.1 status details).
+    raw_version = obj.get("modified") if obj.get("modified") is not None else obj.get("created")
+    version = raw_version if isinstance(raw_version, str) else None
     type_ = obj.get("type")
     if not isinstance(type_, str) or _TYPE.fullmatch(type_) is None:
         raise DoorFailure(
             "type must be 3 to 250 characters of a-z, 0-9 and '-', "
             "starting and ending with a letter or digit",
             object_id,
-            None,
+            version,
         )
     if type_ == "bundle":
-        raise DoorFailure("a bundle cannot be stored as an object of a collection", object_id, None)
+        raise DoorFailure(
+            "a bundle cannot be stored as an object of a collection", object_id, version
+        )
     if object_id is None:
-        raise DoorFailure("id is required and must be a string", None, None)
+        raise DoorFailure("id is required and must be a string", None, version)
     m = _ID.fullmatch(object_id)
     if m is None:
-        raise DoorFailure(f"id {object_id!r} is not of the form <type>--<UUID>", object_id, None)
+        raise DoorFailure(f"id {object_id!r} is not of the form <type>--<UUID>", object_id, version)
     if m.group(1) != type_:
         raise DoorFailure(
-            f"id prefix {m.group(1)!r} does not match type {type_!r}", object_id, None
+            f"id prefix {m.group(1)!r} does not match type {type_!r}", object_id, version
         )
-    created = _timestamp_key(obj, "created", object_id)
-    modified = _timestamp_key(obj, "modified", object_id)
-    version: str | None = obj.get("modified", obj.get("created"))
+    created = _timestamp_key(obj, "created", object_id, version)
+    modified = _timestamp_key(obj, "modified", object_id, version)
     if created is not None and modified is not None and modified < created:
         raise DoorFailure(
             f"modified {obj['modified']} is earlier than created {obj['created']}",
@@ -112,17 +119,27 @@ def prepare_object(obj: Any) -> PreparedObject:
             version,
         )
     spec_version = obj.get("spec_version")
-    if spec_version is None:
-        spec_version = "2.1" if type_ in SCO_TYPES else "2.0"
-    elif spec_version not in SPEC_VERSIONS:
+    if spec_version is None and type_ in SCO_TYPES:
+        # STIX 2.1 section 3.1: an SCO without spec_version is 2.1. Written out, so that
+        # consumers that sniff the version (the OpenCTI connector) read it; the meaning is
+        # unchanged.
+        spec_version = "2.1"
+        obj = {**obj, "spec_version": spec_version}
+    elif spec_version is None:
+        spec_version = "2.0"
+    elif not isinstance(spec_version, str) or spec_version not in SPEC_VERSIONS:
         raise DoorFailure(
             f"spec_version {spec_version!r} is not supported (2.0 or 2.1)", object_id, version
         )
+    try:
+        body = orjson.dumps(obj)
+    except orjson.JSONEncodeError as exc:
+        raise DoorFailure(f"cannot be stored as JSON: {exc}", object_id, version) from None
     return PreparedObject(
         id=object_id,
         type=type_,
         spec_version=spec_version,
         version=version,
         version_key=modified if modified is not None else created,
-        body=orjson.dumps(obj),
+        body=body,
     )

@@ -22,10 +22,11 @@ __all__ = ["format_taxii_timestamp", "parse_rfc3339_micros", "parse_stix_timesta
 # RFC 3339 date-time: 0 to 9 fractional digits, "Z" or a numeric offset.
 _RFC3339 = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
-    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))"
+    r"(?:([Zz])|([+-])(\d{2}):(\d{2}))",
+    re.ASCII,
 )
 # STIX 2.1 section 3.2: UTC, the literal "Z", fractional seconds optional (any number of digits).
-_STIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z")
+_STIX = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?Z", re.ASCII)
 
 _MICROS = 1_000_000
 # 0001-01-01T00:00:00Z and 9999-12-31T23:59:59.999999Z, the range of datetime.
@@ -35,7 +36,7 @@ _MAX_SECONDS = 253402300799
 
 def _epoch_seconds(year: str, month: str, day: str, hh: str, mm: str, ss: str) -> int:
     y, mo, d, h, mi, s = int(year), int(month), int(day), int(hh), int(mm), int(ss)
-    if not (1 <= mo <= 12 and 1 <= d <= _days_in_month(y, mo) and h <= 23 and mi <= 59):
+    if not (y >= 1 and 1 <= mo <= 12 and 1 <= d <= _days_in_month(y, mo) and h <= 23 and mi <= 59):
         raise InvalidTimestamp("date or time field out of range")
     # A leap second (:60) is folded onto the next second, as RFC 3339 allows a reader to do.
     if s > 60:
