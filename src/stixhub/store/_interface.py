@@ -58,6 +58,8 @@ class Store(Protocol):
         alias: str | None = None,
         public_read: bool = False,
         media_types: Sequence[str] = ("application/stix+json;version=2.1",),
+        strict: bool = False,
+        refuse_warnings: bool = False,
     ) -> Collection:
         """Create a collection in an API root."""
 

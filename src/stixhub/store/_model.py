@@ -50,6 +50,8 @@ class Collection:
     alias: str | None
     media_types: tuple[str, ...]
     public_read: bool
+    strict: bool = False
+    refuse_warnings: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -22,6 +22,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 __all__ = [
@@ -65,6 +66,9 @@ collections = Table(
     Column("alias", String(200)),
     Column("media_types", Text, nullable=False),
     Column("public_read", Boolean, nullable=False),
+    # Validation policy at the door: custom content is an error; warnings refuse an object.
+    Column("strict", Boolean, nullable=False, server_default=false()),
+    Column("refuse_warnings", Boolean, nullable=False, server_default=false()),
     # The write lock's row and the date_added high-water mark of this collection.
     Column("last_date_added", BigInteger, nullable=False),
     Column("created", BigInteger, nullable=False),

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import orjson
 from sqlalchemy import (
     Engine,
     and_,
@@ -80,9 +81,15 @@ class _Version:
 
     pk: int | None
     spec_version: str
+    version: str
     version_key: str
     body: bytes
     flags: tuple[bool, bool, bool]
+
+    def same_content(self, body: bytes) -> bool:
+        """Whether ``body`` is this version's content; key order carries no meaning in JSON,
+        so bytes that differ are compared again as parsed values."""
+        return self.body == body or orjson.loads(self.body) == orjson.loads(body)
 
 
 def _flags(versions: Sequence[_Version]) -> list[tuple[bool, bool, bool]]:
@@ -198,8 +205,14 @@ class SqlStore:
         alias: str | None = None,
         public_read: bool = False,
         media_types: Sequence[str] = ("application/stix+json;version=2.1",),
+        strict: bool = False,
+        refuse_warnings: bool = False,
     ) -> Collection:
-        """Create a collection in an API root; its id is a new UUIDv4 unless one is given."""
+        """Create a collection in an API root; its id is a new UUIDv4 unless one is given.
+
+        ``strict`` makes custom objects and properties errors at the door;
+        ``refuse_warnings`` refuses objects with any validation warning too.
+        """
         self.get_api_root(api_root)
         if collection_id is None:
             collection_id = str(uuid.uuid4())
@@ -215,6 +228,8 @@ class SqlStore:
             raise InvalidName("an alias cannot equal the collection id")
         if not title.strip():
             raise InvalidName("a collection needs a title")
+        if not media_types or not all(m.strip() for m in media_types):
+            raise InvalidName("a collection needs at least one media type, none of them empty")
         with self._write() as conn, conn.begin():
             c = t.collections
             clash = conn.execute(
@@ -246,22 +261,42 @@ class SqlStore:
                     alias=alias,
                     media_types=",".join(media_types),
                     public_read=public_read,
+                    strict=strict,
+                    refuse_warnings=refuse_warnings,
                     last_date_added=0,
                     created=self._clock(),
                 )
             )
         return Collection(
-            collection_id, api_root, title, description, alias, tuple(media_types), public_read
+            collection_id,
+            api_root,
+            title,
+            description,
+            alias,
+            tuple(media_types),
+            public_read,
+            strict,
+            refuse_warnings,
         )
 
     @staticmethod
     def _collection_columns() -> tuple[ColumnElement[object], ...]:
         c = t.collections.c
-        return (c.id, c.api_root, c.title, c.description, c.alias, c.media_types, c.public_read)
+        return (
+            c.id,
+            c.api_root,
+            c.title,
+            c.description,
+            c.alias,
+            c.media_types,
+            c.public_read,
+            c.strict,
+            c.refuse_warnings,
+        )
 
     @staticmethod
     def _collection(row: Sequence[object]) -> Collection:
-        cid, root, title, description, alias, media_types, public_read = row
+        cid, root, title, description, alias, media_types, public_read, strict, refuse = row
         return Collection(
             str(cid),
             str(root),
@@ -270,6 +305,8 @@ class SqlStore:
             None if alias is None else str(alias),
             tuple(str(media_types).split(",")),
             bool(public_read),
+            bool(strict),
+            bool(refuse),
         )
 
     def list_collections(self, api_root: str) -> list[Collection]:
@@ -318,7 +355,7 @@ class SqlStore:
             row = conn.execute(stmt).first()
         if row is None:
             raise NotFound(f"no collection {key!r} in API root {api_root!r}")
-        return self._collection(row[:7]), Rights(bool(row[7]), bool(row[8]))
+        return self._collection(row[:9]), Rights(bool(row[9]), bool(row[10]))
 
     def find_collection(self, collection_id: str) -> Collection:
         """A collection by id in any API root (for the command line); NotFound if none."""
@@ -447,8 +484,8 @@ class SqlStore:
                 versions = known.setdefault(p.id, [])
                 same = self._same_version(versions, p)
                 if same is not None:
-                    if same.body == p.body:
-                        results.append(AddResult(p.id, p.version, AddOutcome.UNCHANGED))
+                    if same.same_content(p.body):
+                        results.append(AddResult(p.id, same.version, AddOutcome.UNCHANGED))
                     else:
                         results.append(
                             AddResult(
@@ -464,7 +501,7 @@ class SqlStore:
                 last = max(now, last + 1)
                 key = p.version_key if p.version_key is not None else _key_of_micros(last)
                 version = p.version if p.version is not None else format_taxii_timestamp(last)
-                stored = _Version(None, p.spec_version, key, p.body, (True, True, True))
+                stored = _Version(None, p.spec_version, version, key, p.body, (True, True, True))
                 versions.append(stored)
                 new_rows.append(
                     (
@@ -503,7 +540,7 @@ class SqlStore:
         for v in versions:
             if p.version_key is not None and v.version_key == p.version_key:
                 return v
-            if p.version_key is None and v.body == p.body:
+            if p.version_key is None and v.same_content(p.body):
                 return v
         return None
 
@@ -520,6 +557,7 @@ class SqlStore:
                     o.pk,
                     o.object_id,
                     o.spec_version,
+                    o.version,
                     o.version_key,
                     o.body,
                     o.in_latest_spec,
@@ -530,9 +568,16 @@ class SqlStore:
                     o.object_id.in_(ids[start : start + _IN_CHUNK]),
                 )
             )
-            for pk, object_id, spec, key, body, latest, first, last in rows:
+            for pk, object_id, spec, version, key, body, latest, first, last in rows:
                 known.setdefault(object_id, []).append(
-                    _Version(pk, spec, key, bytes(body), (bool(latest), bool(first), bool(last)))
+                    _Version(
+                        pk,
+                        spec,
+                        version,
+                        key,
+                        _as_bytes(body),
+                        (bool(latest), bool(first), bool(last)),
+                    )
                 )
         return known
 
