@@ -46,6 +46,9 @@ class Settings:
     # New API roots advertise and enforce this many bytes per request body.
     max_content_length: int = 10 * 1024 * 1024
     max_json_depth: int = 64
+    # STIX 2.0 objects are refused unless this is set; they then get the door checks only
+    # (the validator checks STIX 2.1).
+    accept_stix20: bool = False
     status_retention_hours: int = 72
     # Seconds a successful HTTP Basic login is remembered, so polls do not pay argon2 each time.
     auth_cache_seconds: int = 60
@@ -76,6 +79,9 @@ class Settings:
             raw = env.get(f"STIXHUB_{name.upper()}")
             if raw is not None:
                 values[name] = raw
+        typos = set(overrides) - set(known)
+        if typos:
+            raise SettingsError(f"unknown settings: {', '.join(sorted(typos))}")
         values.update({k: v for k, v in overrides.items() if v is not None})
         return cls()._with(values)
 
@@ -92,6 +98,8 @@ class Settings:
         for name in ("port", "workers", "default_page_size", "max_page_size"):
             if getattr(self, name) <= 0:
                 raise SettingsError(f"{name} must be positive")
+        if self.port > 65535:
+            raise SettingsError("port must be at most 65535")
         if self.default_page_size > self.max_page_size:
             raise SettingsError("default_page_size cannot exceed max_page_size")
         if self.max_content_length <= 0 or self.max_json_depth <= 0:
@@ -110,17 +118,24 @@ def _convert(name: str, value: Any, default: Any) -> Any:
     if value is None:
         return None
     if isinstance(default, bool):
-        if isinstance(value, bool):
-            return value
-        text = str(value).strip().lower()
-        if text in ("1", "true", "yes", "on"):
-            return True
-        if text in ("0", "false", "no", "off"):
-            return False
-        raise SettingsError(f"{name} must be true or false, not {value!r}")
+        return _convert_bool(name, value)
     if isinstance(default, int):
-        try:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lstrip("+-").isdigit():
             return int(value)
-        except (TypeError, ValueError):
-            raise SettingsError(f"{name} must be a whole number, not {value!r}") from None
-    return str(value)
+        raise SettingsError(f"{name} must be a whole number, not {value!r}")
+    if not isinstance(value, str):
+        raise SettingsError(f"{name} must be text, not {value!r}")
+    return value
+
+
+def _convert_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, not {value!r}")
