@@ -26,8 +26,9 @@ DELETE_PARAMS = frozenset({"match[version]", "match[spec_version]"})
 # The filters a ``next`` token carries; limit may change from page to page.
 FILTER_NAMES = ("added_after", "match[id]", "match[type]", "match[version]", "match[spec_version]")
 
+_MAX_INT = 2**53 - 1
 _SPEC_VERSION = re.compile(r"\d{1,3}\.\d{1,3}")
-_LIMIT = re.compile(r"\+?\d{1,12}")
+_LIMIT = re.compile(r"\+?[0-9]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +67,11 @@ class Filters:
                 raise InvalidParameter(f"added_after: {exc}") from None
         limit = None
         if "limit" in raw:
-            text = raw["limit"].strip()
-            if _LIMIT.fullmatch(text) is None or int(text) < 1:
+            digits = raw["limit"].strip().removeprefix("+").lstrip("0")
+            if _LIMIT.fullmatch(raw["limit"].strip()) is None or not digits:
                 raise InvalidParameter("limit must be a whole number greater than 0")
-            limit = int(text)
+            # Any positive integer is a valid limit (3.4); the server caps it later.
+            limit = _MAX_INT if len(digits) > 16 else min(int(digits), _MAX_INT)
         next_token = raw.get("next")
         if next_token is not None and not next_token:
             raise InvalidParameter("next must not be empty")

@@ -146,7 +146,7 @@ class TaxiiService:
         requested_limit = filters.limit
         if filters.next is not None:
             cursor = self.cursors.decode(filters.next, collection.id, endpoint)
-            if filters.raw and filters.raw != cursor.filters:
+            if any(cursor.filters.get(name) != value for name, value in filters.raw.items()):
                 raise BadCursor("the next token was issued for other filters than these")
             filters = Filters.from_raw(cursor.filters)
             after = cursor.after
@@ -262,13 +262,15 @@ class TaxiiService:
         collection = self._readable(request)
         query, filters = self._query(request, collection, "manifest", OBJECTS_PARAMS)
         page = self.store.get_manifest(collection.id, query)
+        listed = set(collection.media_types)
         items = [
             orjson.dumps(
                 {
                     "id": r.id,
                     "date_added": format_taxii_timestamp(r.date_added),
                     "version": r.version,
-                    "media_type": r.media_type,
+                    # 5.3.1: if present, one of the collection's media types.
+                    **({"media_type": r.media_type} if r.media_type in listed else {}),
                 }
             )
             for r in page.records
@@ -321,6 +323,8 @@ class TaxiiService:
     def delete_object(self, request: Request) -> Response:
         """Delete an object (section 5.7); without match[version], every version goes."""
         caller = self._begin(request)
+        if caller.anonymous:
+            raise Unauthenticated("deleting objects requires authentication")
         params = request.path_params
         collection, rights = self._collection(caller, params["api_root"], params["collection"])
         if not (rights.can_read and rights.can_write):
@@ -368,7 +372,9 @@ class TaxiiService:
             raise Unprocessable(f"the body must be a TAXII envelope: {exc}") from None
         if not document.objects:
             raise Unprocessable("the envelope's objects list is empty")
-        results = add_objects(self.store, collection.id, document.objects)
+        results = add_objects(
+            self.store, collection, document.objects, accept_stix20=self.settings.accept_stix20
+        )
         status_id = str(uuid.uuid4())
         body_out = orjson.dumps(_status_resource(status_id, received, results))
         account_id = caller.account.id if caller.account else None

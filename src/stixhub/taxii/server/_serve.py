@@ -2,9 +2,10 @@
 
 HTTPS offers TLS 1.2 and 1.3 only. For TLS 1.2 the cipher suites are limited to ECDHE key
 exchange with an AEAD cipher (AES-GCM, ChaCha20-Poly1305): forward secrecy, no CBC. TLS 1.3
-suites are all of that kind already. 0-RTT (early data) stays off: Python's ``ssl`` never
-enables it and OpenSSL's default for a server is none, so replayable requests cannot arrive.
-Compression and renegotiation are off.
+suites are all of that kind already. 0-RTT (early data) stays off: Python's ``ssl`` leaves
+OpenSSL's ``max_early_data`` at 0 and never reads early data, so a client's 0-RTT attempt is
+rejected and its (replayable) request is only taken after the full handshake. Compression
+and renegotiation are off.
 
 With ``workers > 1`` uvicorn starts that many processes sharing one listening socket; each
 builds its own app through ``app_factory``. Processes started by uvicorn do not inherit
@@ -16,6 +17,7 @@ import os
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import fields
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
@@ -60,9 +62,10 @@ def harden_tls(context: ssl.SSLContext) -> ssl.SSLContext:
 
 
 def _tls_context(_config: uvicorn.Config, default: Callable[[], ssl.SSLContext]) -> ssl.SSLContext:
-    """uvicorn's ``ssl_context_factory``: its context (certificate, ALPN), hardened.
+    """uvicorn's ``ssl_context_factory`` (uvicorn 0.47+): its context, hardened.
 
-    A module-level function, so that uvicorn can hand it to worker processes.
+    uvicorn's default context carries the certificate and ALPN; this only narrows it. A
+    module-level function, so that uvicorn can hand it to worker processes.
     """
     return harden_tls(default())
 
@@ -72,15 +75,18 @@ def check_tls_files(cert: str, key: str) -> None:
 
     Otherwise it would surface as a traceback from every worker process.
     """
+    for path in (cert, key):
+        if not Path(path).is_file():
+            raise TlsFileError(f"{path}: no such file")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     try:
         context.load_cert_chain(cert, key)
-    except FileNotFoundError as exc:
-        raise TlsFileError(f"cannot read {exc.filename}: {exc.strerror}") from None
-    except (OSError, ssl.SSLError) as exc:
+    except ssl.SSLError as exc:
         raise TlsFileError(
-            f"cannot use certificate {cert} with key {key}: {exc.strerror or exc}"
+            f"cannot use certificate {cert} with key {key}: {exc.reason or exc}"
         ) from None
+    except OSError as exc:
+        raise TlsFileError(f"cannot read {cert} or {key}: {exc.strerror or exc}") from None
 
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
@@ -103,14 +109,19 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
 def worker_environment(settings: Settings) -> dict[str, str | None]:
     """``STIXHUB_*`` variables that make ``Settings.load()`` rebuild these settings.
 
-    None means "unset the variable". ``STIXHUB_CONFIG`` is unset because every value is
-    already explicit: a worker must not read a file that changed since the start.
+    None means "unset the variable", which gives the worker the default. A value set to None
+    whose default is not None (``discovery_description``) cannot be said in the environment;
+    it travels as an empty string, the nearest meaning. ``STIXHUB_CONFIG`` is unset because
+    every value is already explicit: a worker must not read a file changed since the start.
     """
+    defaults = Settings()
     env: dict[str, str | None] = {"STIXHUB_CONFIG": None}
     for f in fields(settings):
         value = getattr(settings, f.name)
         if isinstance(value, bool):
             value = "true" if value else "false"
+        elif value is None and getattr(defaults, f.name) is not None:
+            value = ""
         env[f"STIXHUB_{f.name.upper()}"] = None if value is None else str(value)
     return env
 
