@@ -120,3 +120,24 @@ class TestBugReportCases:
         if "constant_value" in expected:
             root = parse_pattern(pattern).root
             assert root.expression.value.value == expected["constant_value"]  # type: ignore[union-attr]
+
+
+class TestStix20StartStop:
+    def test_string_bounds_are_valid_in_stix_20_only(self) -> None:
+        """START/STOP with timestamp strings is valid for STIX 2.0 and an error for 2.1."""
+        text = "[file:name = 'a'] START '2016-06-01T00:00:00Z' STOP '2016-07-01T00:00:00Z'"
+        assert check_pattern(text, stix_version="2.0") == []
+        assert _errors(text)
+
+    def test_string_bound_must_be_a_timestamp(self) -> None:
+        """A 2.0 START string that is not a STIX timestamp is an error at its column."""
+        text = "[file:name = 'a'] START 'yesterday' STOP '2016-07-01T00:00:00Z'"
+        (issue,) = [i for i in check_pattern(text, stix_version="2.0") if i.severity == "error"]
+        assert issue.column == text.index("'yesterday'") + 1
+        assert "START must be a timestamp" in issue.message
+
+    def test_impossible_start_date_is_an_error(self) -> None:
+        """A START bound on a day that does not exist is refused, as in comparisons (9.3)."""
+        text = "[file:name = 'a'] START t'2023-02-29T00:00:00Z' STOP t'2024-01-01T00:00:00Z'"
+        (issue,) = _errors(text)
+        assert "not a real date" in issue.message

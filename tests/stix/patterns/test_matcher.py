@@ -82,3 +82,11 @@ class TestSemantics:
         """A match reports the observed-data and the object keys that satisfied it."""
         result = match("[ipv6-addr:value = '2001:db8::1']", _OBSERVED)
         assert result.objects == (("observed-data--1", "0"),)
+
+    def test_stix_20_string_start_stop_bounds_the_window(self) -> None:
+        """A 2.0 START/STOP with strings matches inside the window and not outside."""
+        text = "[ipv6-addr:value = '2001:db8::1'] START '2023-12-01T00:00:00Z' STOP '{stop}'"
+        inside = text.format(stop="2024-02-01T00:00:00Z")
+        before = text.format(stop="2023-12-02T00:00:00Z")
+        assert match(inside, _OBSERVED, stix_version="2.0").matched
+        assert not match(before, _OBSERVED, stix_version="2.0").matched

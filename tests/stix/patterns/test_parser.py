@@ -1,5 +1,7 @@
 """Tests of the tokenizer, parser and canonical printer."""
 
+from typing import Any
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +19,7 @@ from stixhub.stix.patterns import (
     Qualified,
     parse_pattern,
 )
+from stixhub.stix.patterns._parser import _split_path, _tokenize_quickly, _tokenize_slowly
 
 
 def _comparison(text: str) -> Comparison:
@@ -172,3 +175,66 @@ class TestPrinting:
         assert parse_pattern(str(tree)) == tree
         assert isinstance(tree.root, Observation)
         assert tree.root.expression == comparison
+
+
+class TestStix20StartStop:
+    def test_string_bounds_parse_only_as_stix_20(self) -> None:
+        """START '...' STOP '...' parses with stix_version='2.0' and is refused in 2.1."""
+        text = "[a:x = 1] START '2016-06-01T00:00:00Z' STOP '2016-07-01T00:00:00Z'"
+        tree = parse_pattern(text, stix_version="2.0")
+        assert isinstance(tree.root, Qualified)
+        assert parse_pattern(str(tree), stix_version="2.0") == tree
+        with pytest.raises(PatternSyntaxError, match="timestamp literal"):
+            parse_pattern(text)
+
+    def test_timestamp_literals_still_parse_as_stix_20(self) -> None:
+        """The t'...' form of START/STOP is accepted in 2.0 as well."""
+        text = "[a:x = 1] START t'2016-06-01T00:00:00Z' STOP t'2016-07-01T00:00:00Z'"
+        assert parse_pattern(text, stix_version="2.0") == parse_pattern(text)
+
+
+# Characters patterns are made of, and some they must not contain, for the lexer property.
+_LEXER_ALPHABET = [
+    *"[]():.,*=<>!'\\/ \t\nabtfhTXZ_-+019%",
+    "AND", "OR", "NOT", "IN", "LIKE", "true", "t'", "h'", "b'", "/*", "*/", "//", "\u00e9",
+    "a:b", "x-y:z", "AND:", ":OR",
+]  # fmt: skip
+
+
+class TestLexer:
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(_LEXER_ALPHABET), max_size=30).map("".join))
+    def test_one_regex_lexer_agrees_with_the_token_by_token_one(self, text: str) -> None:
+        """The fast lexer gives the slow lexer's tokens, or leaves the text to it for its error."""
+        quick: list[Any] | None
+        try:
+            quick = _tokenize_quickly(text)
+        except PatternSyntaxError:
+            quick = None
+        try:
+            slow: list[Any] | str = _tokenize_slowly(text)
+        except PatternSyntaxError as exc:
+            slow = exc.message
+        if quick is not None:
+            expanded = [
+                t for tok in quick for t in (_split_path(tok, text) if tok[0] == "PATH" else [tok])
+            ]
+            assert expanded == slow
+
+    def test_first_error_in_the_text_is_reported(self) -> None:
+        """A stray character before a malformed literal is the error reported."""
+        with pytest.raises(PatternSyntaxError) as caught:
+            parse_pattern("[a:x = 1 ? a:y = t'2024-13-01T00:00:00Z']")
+        assert caught.value.column == 10
+
+    def test_path_token_splits_where_a_property_is_expected(self) -> None:
+        """'x:a.b:c' reports the second colon, as if 'b:c' were three tokens."""
+        with pytest.raises(PatternSyntaxError) as caught:
+            parse_pattern("[x:a.b:c = 1]")
+        assert caught.value.column == 7
+        assert str(parse_pattern("[x:a.b = 1 AND y : c = 2]")) == "[x:a.b = 1 AND y:c = 2]"
+
+    def test_comment_is_not_stretched_past_a_bad_token(self) -> None:
+        """A bad character after a comment is an error even if a later '*/' could hide it."""
+        with pytest.raises(PatternSyntaxError, match="unexpected character"):
+            parse_pattern("[a:x = 1] /* c */ \\ /* d */")

@@ -12,8 +12,8 @@ and OR are associative in both the comparison and the observation layer (STIX 2.
 
 import base64
 import re
-from dataclasses import dataclass, field
-from typing import Literal, TypeAlias
+from dataclasses import MISSING, dataclass, field, fields
+from typing import Any, Literal, TypeAlias, TypeVar
 
 __all__ = [
     "BoolExpression",
@@ -46,6 +46,30 @@ KEYWORDS = frozenset(
     }
 )  # fmt: skip
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_Node = TypeVar("_Node")
+
+
+def _fast_init(cls: type[_Node]) -> type[_Node]:
+    """Give a frozen slotted dataclass an ``__init__`` that writes its slots directly.
+
+    A frozen dataclass sets every field through ``object.__setattr__``, which made building
+    the nodes most of the cost of parsing. Writing the slot descriptors does the same thing
+    (same signature, same defaults, still frozen afterwards) in under half the time.
+    """
+    params = []
+    lines = []
+    setters: dict[str, Any] = {}
+    for f in fields(cls):  # type: ignore[arg-type]
+        default = "" if f.default is MISSING else f"={f.default!r}"
+        params.append(f"{f.name}{default}")
+        setters[f"_set_{f.name}"] = getattr(cls, f.name).__set__
+        lines.append(f"    _set_{f.name}(self, {f.name})")
+    source = f"def __init__(self, {', '.join(params)}):\n" + "\n".join(lines)
+    namespace: dict[str, Any] = {}
+    exec(source, setters, namespace)  # noqa: S102  the source is built above from field names
+    namespace["__init__"].__qualname__ = f"{cls.__qualname__}.__init__"
+    cls.__init__ = namespace["__init__"]  # type: ignore[method-assign]
+    return cls
 
 
 def quote_string(value: str) -> str:
@@ -53,6 +77,7 @@ def quote_string(value: str) -> str:
     return "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Constant:
     """A literal value: ``value`` is decoded (str, int, float, bool, or bytes for b''/h'')."""
@@ -90,6 +115,7 @@ def _float_text(text: str) -> str:
     return text
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class SetConstant:
     """The parenthesised list on the right of IN."""
@@ -102,6 +128,7 @@ class SetConstant:
         return "(" + ", ".join(str(item) for item in self.items) + ")"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class KeyStep:
     """A dictionary key in an object path (``.name`` or ``.'SHA-256'``)."""
@@ -115,6 +142,7 @@ class KeyStep:
         return quote_string(self.key)
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class IndexStep:
     """A list index in an object path; ``index`` None means ``[*]`` (any element)."""
@@ -126,6 +154,7 @@ class IndexStep:
         return "[*]" if self.index is None else f"[{self.index}]"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class ObjectPath:
     """``type:property.key[0]``: the object type and the steps into the object."""
@@ -144,6 +173,7 @@ class ObjectPath:
         return "".join(out)
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Comparison:
     """One property test; ``op`` is the operator word or symbol, ``value`` None for EXISTS."""
@@ -162,6 +192,7 @@ class Comparison:
         return f"{self.path} {neg}{self.op} {self.value}"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class BoolExpression:
     """AND / OR of comparisons inside one observation expression."""
@@ -184,6 +215,7 @@ class BoolExpression:
 ComparisonExpression: TypeAlias = Comparison | BoolExpression
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Observation:
     """``[ ... ]``: comparisons that one observed object set must satisfy together."""
@@ -196,6 +228,7 @@ class Observation:
         return f"[{self.expression}]"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Within:
     """``WITHIN n SECONDS``."""
@@ -207,6 +240,7 @@ class Within:
         return f"WITHIN {self.seconds} SECONDS"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Repeats:
     """``REPEATS n TIMES``."""
@@ -218,6 +252,7 @@ class Repeats:
         return f"REPEATS {self.times} TIMES"
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class StartStop:
     """``START t'...' STOP t'...'``."""
@@ -235,6 +270,7 @@ Qualifier: TypeAlias = Within | Repeats | StartStop
 _OBS_PRECEDENCE = {"FOLLOWEDBY": 0, "OR": 1, "AND": 2}
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class ObservationOperator:
     """AND / OR / FOLLOWEDBY between observation expressions."""
@@ -257,6 +293,7 @@ class ObservationOperator:
         return f" {self.op} ".join(parts)
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Qualified:
     """An observation expression with one qualifier applied to it.
@@ -280,6 +317,7 @@ class Qualified:
 ObservationExpression: TypeAlias = Observation | ObservationOperator | Qualified
 
 
+@_fast_init
 @dataclass(frozen=True, slots=True)
 class Pattern:
     """A parsed pattern: the root expression and the text it came from."""

@@ -43,6 +43,11 @@ __all__ = ["PatternIssue", "check_pattern", "check_tree"]
 _TYPE_NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _HEX = re.compile(r"[0-9a-fA-F]*")
 _MAC = re.compile(r"[0-9a-f]{2}(?::[0-9a-f]{2}){5}")
+# The lexical form of a STIX timestamp (section 3.2), as the t'...' literal requires it.
+_STIX_TIMESTAMP = re.compile(
+    r"[0-9]{4}-(?:0[1-9]|1[012])-(?:0[1-9]|[12][0-9]|3[01])"
+    r"T(?:[01][0-9]|2[0-3]):[0-5][0-9]:(?:[0-5][0-9]|60)(?:\.[0-9]+)?Z"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,12 +63,12 @@ def check_pattern(pattern: str, *, stix_version: str = "2.1") -> list[PatternIss
     """Check a pattern against the grammar and STIX rules; an empty list means valid.
 
     Warnings alone leave a pattern valid: callers decide whether to show them.
-    ``stix_version`` is accepted for the validator's sake; STIX 2.0 patterns that use the
-    2.1 grammar are checked the same way.
+    ``stix_version="2.0"`` also accepts the STIX 2.0 START/STOP form with plain strings
+    (``START '2016-06-01T00:00:00Z'``), each of which must then be a real STIX timestamp;
+    otherwise the 2.1 grammar, which 2.0 producers' other constructs fit, applies to both.
     """
-    del stix_version  # one grammar: 2.1 is a superset of what 2.0 producers send in practice
     try:
-        tree = parse_pattern(pattern)
+        tree = parse_pattern(pattern, stix_version=stix_version)
     except PatternError as exc:
         return [PatternIssue("error", exc.message, max(exc.column, 1))]
     return check_tree(tree)
@@ -144,6 +149,13 @@ def _check_qualifier(node: Qualified) -> Iterator[PatternIssue]:
         if qualifier.times.value == 0:
             yield _error("REPEATS must be a positive number of times", qualifier.times.pos)
     elif isinstance(qualifier, StartStop):
+        for word, bound in (("START", qualifier.start), ("STOP", qualifier.stop)):
+            if bound.kind == "string" and not _STIX_TIMESTAMP.fullmatch(str(bound.value)):
+                yield _error(
+                    f"{word} must be a timestamp 'YYYY-MM-DDTHH:MM:SS[.s]Z' in UTC", bound.pos
+                )
+            elif _timestamp_micros(bound) is None:
+                yield _error(f"{bound.text} is not a real date and time", bound.pos)
         start = _timestamp_micros(qualifier.start)
         stop = _timestamp_micros(qualifier.stop)
         if start is not None and stop is not None and stop <= start:

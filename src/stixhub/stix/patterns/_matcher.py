@@ -46,6 +46,9 @@ __all__ = [
     "compile_pattern",
     "match",
     "observations_from",
+    "observed_objects",
+    "observed_window",
+    "path_values",
 ]
 
 # Upper bound of candidate combinations tried for one match call; far above any real use.
@@ -96,35 +99,57 @@ def _collect(data: Any, out: list[Mapping[str, Any]]) -> None:
             _collect(item, out)
 
 
-def observations_from(data: Any) -> list[ObservedData]:
-    """Prepare observed-data for matching from a bundle, an observed-data object or a list."""
+def observed_objects(data: Any) -> list[tuple[Mapping[str, Any], dict[str, Mapping[str, Any]]]]:
+    """Each observed-data object in the input with its objects by key, nothing validated yet.
+
+    The objects are the embedded ``objects`` (STIX 2.0) or those named by ``object_refs``
+    among all objects given (STIX 2.1). The index reads these before deciding whether the
+    observation windows need to be read at all.
+    """
     objects: list[Mapping[str, Any]] = []
     _collect(data, objects)
-    pool = {obj["id"]: obj for obj in objects if isinstance(obj.get("id"), str)}
+    pool: dict[str, Mapping[str, Any]] | None = None
     result = []
     for obj in objects:
         if obj.get("type") != "observed-data":
             continue
-        try:
-            first = timestamp_micros(obj["first_observed"])
-            last = timestamp_micros(obj["last_observed"])
-            count = obj["number_observed"]
-        except (KeyError, TypeError):
-            raise ObservationError(
-                "observed-data needs first_observed, last_observed and number_observed"
-            ) from None
-        if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-            raise ObservationError(f"number_observed must be a positive integer, got {count!r}")
-        if first > last:
-            raise ObservationError("first_observed is later than last_observed")
         embedded = obj.get("objects")
         scos: dict[str, Mapping[str, Any]] = {}
         if isinstance(embedded, Mapping) and embedded:
             scos = {str(k): v for k, v in embedded.items() if isinstance(v, Mapping)}
         else:
+            if pool is None:
+                pool = {o["id"]: o for o in objects if isinstance(o.get("id"), str)}
             for ref in obj.get("object_refs") or ():
                 if isinstance(ref, str) and ref in pool:
                     scos[ref] = pool[ref]
+        result.append((obj, scos))
+    return result
+
+
+def observed_window(obj: Mapping[str, Any]) -> tuple[int, int, int]:
+    """(first, last, count) of one observed-data object, checked: raise ObservationError."""
+    try:
+        first_text, last_text = obj["first_observed"], obj["last_observed"]
+        first = timestamp_micros(first_text)
+        last = first if last_text == first_text else timestamp_micros(last_text)
+        count = obj["number_observed"]
+    except (KeyError, TypeError):
+        raise ObservationError(
+            "observed-data needs first_observed, last_observed and number_observed"
+        ) from None
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ObservationError(f"number_observed must be a positive integer, got {count!r}")
+    if first > last:
+        raise ObservationError("first_observed is later than last_observed")
+    return first, last, count
+
+
+def observations_from(data: Any) -> list[ObservedData]:
+    """Prepare observed-data for matching from a bundle, an observed-data object or a list."""
+    result = []
+    for obj, scos in observed_objects(data):
+        first, last, count = observed_window(obj)
         result.append(ObservedData(first, last, count, scos, obj))
     return result
 
@@ -434,13 +459,20 @@ class CompiledPattern:
         return MatchResult(True, bound, objects)
 
 
-def compile_pattern(pattern: str | Pattern) -> CompiledPattern:
-    """Compile a pattern (text or parsed) for matching."""
-    tree = parse_pattern(pattern) if isinstance(pattern, str) else pattern
+def compile_pattern(pattern: str | Pattern, *, stix_version: str = "2.1") -> CompiledPattern:
+    """Compile a pattern (text or parsed) for matching.
+
+    ``stix_version="2.0"`` accepts the 2.0 START/STOP form with plain strings, as
+    ``parse_pattern`` does.
+    """
+    if isinstance(pattern, str):
+        tree = parse_pattern(pattern, stix_version=stix_version)
+    else:
+        tree = pattern
     search, size = _compile_observation(tree.root)
     return CompiledPattern(tree, search, size)
 
 
-def match(pattern: str | Pattern, observed: Any) -> MatchResult:
+def match(pattern: str | Pattern, observed: Any, *, stix_version: str = "2.1") -> MatchResult:
     """Match a pattern against a bundle, an observed-data object, or a list of either."""
-    return compile_pattern(pattern).match(observed)
+    return compile_pattern(pattern, stix_version=stix_version).match(observed)

@@ -12,7 +12,6 @@ backslash is an error (this is what makes ``'C:\\Windows'`` invalid, case B23).
 import base64
 import binascii
 import re
-from dataclasses import dataclass
 from typing import Literal
 
 from stixhub.stix.patterns._ast import (
@@ -60,7 +59,7 @@ _OPERATORS = ("<=", ">=", "!=", "<>", "==", "=", "<", ">")
 _OPERATOR_ALIASES = {"<>": "!=", "==": "="}
 TokenKind = Literal[
     "LBRACK", "RBRACK", "LPAREN", "RPAREN", "COLON", "DOT", "COMMA", "STAR", "OP", "KEYWORD",
-    "IDENT", "CONST", "EOF",
+    "IDENT", "CONST", "EOF", "PATH",
 ]  # fmt: skip
 _PUNCT: dict[str, TokenKind] = {
     "[": "LBRACK", "]": "RBRACK", "(": "LPAREN", ")": "RPAREN", ":": "COLON", ".": "DOT",
@@ -68,13 +67,38 @@ _PUNCT: dict[str, TokenKind] = {
 }  # fmt: skip
 
 
-@dataclass(slots=True)
-class _Token:
-    kind: TokenKind
-    text: str
-    pos: int
-    end: int
-    constant: Constant | None = None
+# ``type:property`` written without spaces is one PATH token (text: the type), because it
+# starts nearly every comparison; the parser splits it where it needs the three tokens.
+# A node while a flat run of operands is turned into a tree.
+_Node = ObservationExpression | ComparisonExpression
+# One token as a tuple, cheaper to build than an object: (kind, text, pos, end, constant).
+_Token = tuple[TokenKind, str, int, int, Constant | None]
+
+# The whole lexer as one regular expression: each match is the white space and comments
+# before a token, then the token, in one group per token class tried in the order the grammar
+# resolves ambiguities. ``findall`` runs it over the whole text in one call; if the matches do
+# not cover the text (a bad escape, an unclosed string, a stray character), ``_scan`` reads
+# token by token and reports the precise error. The white space is an atomic group: if the
+# token after a comment is bad, the comment must not be stretched to a later ``*/`` instead.
+_LEXER = re.compile(
+    r"""((?>[ \t\r\n\x0b\x0c]*(?:(?:/\*.*?\*/|//[^\r\n]*)[ \t\r\n\x0b\x0c]*)*))(?:"""
+    r"""('[^'\\]*(?:\\['\\][^'\\]*)*')"""  # string
+    r"""|([thb]'[^'\\]*')"""  # timestamp, hex or binary
+    r"""|((?![thb]')[A-Za-z_][A-Za-z0-9_-]*:(?![thb]')[A-Za-z_][A-Za-z0-9_]*(?![\w-]))"""  # path
+    r"""|((?![thb]')[A-Za-z_][A-Za-z0-9_-]*)"""  # identifier, keyword, true/false
+    r"""|([+-]?(?:[0-9]*\.[0-9]+|0|[1-9][0-9]*))"""  # number
+    r"""|(<=|>=|!=|<>|==|[=<>\[\]():.,*])"""  # operator or punctuation
+    r"""|\Z)""",
+    re.S,
+)
+
+
+# Operators and punctuation: the token kind and the canonical spelling of each.
+_SYMBOLS: dict[str, tuple[TokenKind, str]] = {
+    **{op: ("OP", _OPERATOR_ALIASES.get(op, op)) for op in _OPERATORS},
+    **{char: (kind, char) for char, kind in _PUNCT.items()},
+}
+_ESCAPE = re.compile(r"\\(['\\])")
 
 
 def _syntax(message: str, pos: int) -> PatternSyntaxError:
@@ -109,6 +133,100 @@ def _read_quoted(text: str, start: int, *, escapes: bool) -> tuple[str, int]:
 
 
 def _tokenize(text: str) -> list[_Token]:
+    """Split the text into tokens with the one-regex lexer; ``_scan`` handles what it refuses."""
+    try:
+        tokens = _tokenize_quickly(text)
+    except PatternSyntaxError:
+        tokens = None  # report the first error in the text, which may come before this one
+    if tokens is None:
+        return _tokenize_slowly(text)
+    return tokens
+
+
+def _tokenize_quickly(text: str) -> list[_Token] | None:  # noqa: PLR0912  one hot loop
+    """All tokens from one ``findall``; None when the matches leave some text unread.
+
+    The branches stay in one function on purpose: the lexer runs once per pattern on
+    every indicator a feed delivers, and helper calls per token cost a third of its time.
+    """
+    tokens: list[_Token] = []
+    append = tokens.append
+    symbols = _SYMBOLS
+    keywords = KEYWORDS
+    i = 0
+    for space, string, prefixed, path, word, number, symbol in _LEXER.findall(text):
+        pos = i + len(space) if space else i
+        if symbol:  # the most frequent class first
+            end = pos + len(symbol)
+            kind, canonical = symbols[symbol]
+            append((kind, canonical, pos, end, None))
+        elif path:
+            end = pos + len(path)
+            object_type, _, prop = path.partition(":")
+            if object_type in keywords or prop in keywords:
+                colon = pos + len(object_type)
+                append(_word_token(object_type, pos))
+                append(("COLON", ":", colon, colon + 1, None))
+                append(_word_token(prop, colon + 1))
+            else:
+                append(("PATH", object_type, pos, end, None))
+        elif word:
+            end = pos + len(word)
+            if word not in keywords:
+                append(("IDENT", word, pos, end, None))
+            elif word == "true" or word == "false":  # noqa: PLR1714  faster than a set
+                append(("CONST", word, pos, end, Constant("bool", word == "true", word, pos, end)))
+            else:
+                append(("KEYWORD", word, pos, end, None))
+        elif string:
+            end = pos + len(string)
+            body = string[1:-1]
+            value = body if "\\" not in body else _ESCAPE.sub(r"\1", body)
+            append(("CONST", string, pos, end, Constant("string", value, string, pos, end)))
+        elif number:
+            end = pos + len(number)
+            const = (
+                Constant("float", float(number), number, pos, end)
+                if "." in number
+                else Constant("int", int(number), number, pos, end)
+            )
+            append(("CONST", number, pos, end, const))
+        elif prefixed:
+            end = pos + len(prefixed)
+            const = _prefixed_constant(prefixed[0], prefixed[2:-1], prefixed, pos, end)
+            append(("CONST", prefixed, pos, end, const))
+        else:
+            end = pos  # white space up to the end of the text
+        i = end
+    if i != len(text):
+        return None
+    append(("EOF", "", i, i, None))
+    return tokens
+
+
+def _split_path(token: _Token, text: str) -> list[_Token]:
+    """The three tokens ``type``, ``:``, ``property`` that a PATH token stands for."""
+    _, object_type, pos, end, _ = token
+    colon = pos + len(object_type)
+    return [
+        _word_token(object_type, pos),
+        ("COLON", ":", colon, colon + 1, None),
+        _word_token(text[colon + 1 : end], colon + 1),
+    ]
+
+
+def _word_token(word: str, pos: int) -> _Token:
+    """The token of a word already read: a boolean constant, a keyword or an identifier."""
+    end = pos + len(word)
+    if word in ("true", "false"):
+        return ("CONST", word, pos, end, Constant("bool", word == "true", word, pos, end))
+    if word in KEYWORDS:
+        return ("KEYWORD", word, pos, end, None)
+    return ("IDENT", word, pos, end, None)
+
+
+def _tokenize_slowly(text: str) -> list[_Token]:
+    """Token by token with ``_scan``: used only to find and report a lexical error."""
     tokens: list[_Token] = []
     i = 0
     n = len(text)
@@ -120,22 +238,30 @@ def _tokenize(text: str) -> list[_Token]:
             break
         token = _scan(text, i)
         tokens.append(token)
-        i = token.end
-    tokens.append(_Token("EOF", "", n, n))
+        i = token[3]
+    tokens.append(("EOF", "", n, n, None))
     return tokens
 
 
+def _unescape(body: str) -> str:
+    """Decode the two escapes of section 9.3 (the lexer has already refused any other)."""
+    return _ESCAPE.sub(r"\1", body)
+
+
 def _scan(text: str, i: int) -> _Token:
-    """Read the one token that starts at offset ``i`` (white space already skipped)."""
+    """Read the one token that starts at offset ``i`` (white space already skipped).
+
+    The slow path behind ``_LEXER``: it raises the precise error for text the lexer refuses.
+    """
     c = text[i]
     if c == "'":
         value, end = _read_quoted(text, i, escapes=True)
         raw = text[i:end]
-        return _Token("CONST", raw, i, end, Constant("string", value, raw, i, end))
+        return ("CONST", raw, i, end, Constant("string", value, raw, i, end))
     if c in "thb" and text.startswith("'", i + 1):
         body, end = _read_quoted(text, i + 1, escapes=False)
         raw = text[i:end]
-        return _Token("CONST", raw, i, end, _prefixed_constant(c, body, raw, i, end))
+        return ("CONST", raw, i, end, _prefixed_constant(c, body, raw, i, end))
     if c.isascii() and (c.isalpha() or c == "_"):
         return _word(text, i)
     if c.isdigit() or c in "+-.":
@@ -147,26 +273,20 @@ def _scan(text: str, i: int) -> _Token:
                 number = Constant("float", float(word), word, i, m.end())
             else:
                 number = Constant("int", int(word), word, i, m.end())
-            return _Token("CONST", word, i, m.end(), number)
+            return ("CONST", word, i, m.end(), number)
     for op in _OPERATORS:
         if text.startswith(op, i):
-            return _Token("OP", _OPERATOR_ALIASES.get(op, op), i, i + len(op))
+            return ("OP", _OPERATOR_ALIASES.get(op, op), i, i + len(op), None)
     kind = _PUNCT.get(c)
     if kind is None:
         raise _syntax(f"unexpected character {c!r}", i)
-    return _Token(kind, c, i, i + 1)
+    return (kind, c, i, i + 1, None)
 
 
 def _word(text: str, i: int) -> _Token:
     m = _IDENT.match(text, i)
     assert m is not None
-    word = m.group()
-    end = m.end()
-    if word in ("true", "false"):
-        return _Token("CONST", word, i, end, Constant("bool", word == "true", word, i, end))
-    if word in KEYWORDS:
-        return _Token("KEYWORD", word, i, end)
-    return _Token("IDENT", word, i, end)
+    return _word_token(m.group(), i)
 
 
 def _prefixed_constant(prefix: str, body: str, raw: str, pos: int, end: int) -> Constant:
@@ -194,13 +314,20 @@ _STRING_OPS = frozenset({"LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET"})
 
 
 class _Parser:
-    __slots__ = ("depth", "i", "text", "tokens")
+    """Recursive descent over the token list; ``i`` is the index of the next token.
 
-    def __init__(self, text: str) -> None:
+    Tokens are tuples (kind, text, pos, end, constant); the hot paths read them with local
+    variables because attribute and method look-ups dominate a pure-Python parser.
+    """
+
+    __slots__ = ("depth", "i", "strings_in_start_stop", "text", "tokens")
+
+    def __init__(self, text: str, *, strings_in_start_stop: bool = False) -> None:
         self.text = text
         self.tokens = _tokenize(text)
         self.i = 0
         self.depth = 0
+        self.strings_in_start_stop = strings_in_start_stop
 
     # -- token helpers -------------------------------------------------------------------
     def peek(self) -> _Token:
@@ -213,11 +340,11 @@ class _Parser:
 
     def at_keyword(self, word: str) -> bool:
         tok = self.tokens[self.i]
-        return tok.kind == "KEYWORD" and tok.text == word
+        return tok[0] == "KEYWORD" and tok[1] == word
 
     def expect(self, kind: TokenKind, what: str) -> _Token:
         tok = self.tokens[self.i]
-        if tok.kind != kind:
+        if tok[0] != kind:
             raise self.unexpected(what)
         self.i += 1
         return tok
@@ -228,9 +355,9 @@ class _Parser:
         return self.next()
 
     def unexpected(self, expected: str) -> PatternSyntaxError:
-        tok = self.peek()
-        found = "end of pattern" if tok.kind == "EOF" else repr(tok.text)
-        return _syntax(f"expected {expected}, found {found}", tok.pos)
+        tok = self.tokens[self.i]
+        found = "end of pattern" if tok[0] == "EOF" else repr(tok[1])
+        return _syntax(f"expected {expected}, found {found}", tok[2])
 
     def enter(self, pos: int) -> None:
         self.depth += 1
@@ -240,235 +367,334 @@ class _Parser:
     # -- observation layer -----------------------------------------------------------------
     def pattern(self) -> Pattern:
         root = self.observation_expressions()
-        if self.peek().kind != "EOF":
+        if self.tokens[self.i][0] != "EOF":
             raise self.unexpected("AND, OR, FOLLOWEDBY, a qualifier or the end of the pattern")
         return Pattern(root, self.text)
 
     def observation_expressions(self) -> ObservationExpression:
-        return self._obs_chain("FOLLOWEDBY")
-
-    def _obs_operand(self, op: str) -> ObservationExpression:
-        if op == "FOLLOWEDBY":
-            return self._obs_chain("OR")
-        if op == "OR":
-            return self._obs_chain("AND")
-        return self.observation_expression()
-
-    def _obs_chain(self, op: Literal["AND", "OR", "FOLLOWEDBY"]) -> ObservationExpression:
-        first = self._obs_operand(op)
-        operands = [first]
-        while self.at_keyword(op):
-            self.next()
-            operands.append(self._obs_operand(op))
-        if len(operands) == 1:
+        """Operands and operators in one flat run; precedence is applied by ``_obs_tree``."""
+        first = self.observation_expression()
+        tokens = self.tokens
+        tok = tokens[self.i]
+        if tok[0] != "KEYWORD" or tok[1] not in _LOWER_OBS_OPERATOR:
             return first
-        flat: list[ObservationExpression] = []
-        for operand in operands:
-            if isinstance(operand, ObservationOperator) and operand.op == op:
-                flat.extend(operand.operands)
-            else:
-                flat.append(operand)
-        return ObservationOperator(op, tuple(flat), first.pos, operands[-1].end)
+        operands: list[_Node] = [first]
+        operators: list[str] = []
+        while tok[0] == "KEYWORD" and tok[1] in _LOWER_OBS_OPERATOR:
+            operators.append(tok[1])
+            self.i += 1
+            operands.append(self.observation_expression())
+            tok = tokens[self.i]
+        return _obs_tree(operands, operators, "FOLLOWEDBY")
 
     def observation_expression(self) -> ObservationExpression:
-        tok = self.peek()
-        self.enter(tok.pos)
+        tok = self.tokens[self.i]
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise PatternLimitError(f"pattern nests deeper than {MAX_DEPTH} levels", tok[2] + 1)
         expr: ObservationExpression
-        if tok.kind == "LBRACK":
-            self.next()
+        kind = tok[0]
+        if kind == "LBRACK":
+            self.i += 1
             inner = self.comparison_or()
             close = self.expect("RBRACK", "']' or AND/OR")
-            expr = Observation(inner, tok.pos, close.end)
-        elif tok.kind == "LPAREN":
-            self.next()
-            inner_obs = self.observation_expressions()
-            close = self.expect("RPAREN", "')'")
-            expr = inner_obs
+            expr = Observation(inner, tok[2], close[3])
+        elif kind == "LPAREN":
+            self.i += 1
+            expr = self.observation_expressions()
+            self.expect("RPAREN", "')'")
         else:
             raise self.unexpected("'[' or '('")
         # Whether the expression was written in parentheses matters to the checker (a
         # repeated qualifier is refused only on a bare observation), so the tree keeps it.
-        grouped = tok.kind == "LPAREN"
-        while True:
+        grouped = kind == "LPAREN"
+        while self.tokens[self.i][0] == "KEYWORD":
             qualifier = self.qualifier()
             if qualifier is None:
                 break
-            expr = Qualified(expr, qualifier, grouped, expr.pos, self.tokens[self.i - 1].end)
+            expr = Qualified(expr, qualifier, grouped, expr.pos, self.tokens[self.i - 1][3])
             grouped = False
         self.depth -= 1
         return expr
 
     def qualifier(self) -> Qualifier | None:
-        tok = self.peek()
-        if tok.kind != "KEYWORD":
-            return None
-        if tok.text == "WITHIN":
-            self.next()
+        tok = self.tokens[self.i]
+        if tok[1] == "WITHIN":
+            self.i += 1
             value = self.next()
-            if (
-                value.constant is None
-                or value.constant.kind not in ("int", "float")
-                or value.text.startswith("-")
-            ):
+            const = value[4]
+            if const is None or const.kind not in ("int", "float") or value[1].startswith("-"):
                 self.i -= 1
                 raise self.unexpected("a positive number of seconds")
             self.expect_keyword("SECONDS")
-            return Within(value.constant, tok.pos)
-        if tok.text == "REPEATS":
-            self.next()
+            return Within(const, tok[2])
+        if tok[1] == "REPEATS":
+            self.i += 1
             value = self.next()
-            if value.constant is None or value.constant.kind != "int" or value.text.startswith("-"):
+            const = value[4]
+            if const is None or const.kind != "int" or value[1].startswith("-"):
                 self.i -= 1
                 raise self.unexpected("a positive whole number")
             self.expect_keyword("TIMES")
-            return Repeats(value.constant, tok.pos)
-        if tok.text == "START":
-            self.next()
+            return Repeats(const, tok[2])
+        if tok[1] == "START":
+            self.i += 1
             start = self.timestamp()
             self.expect_keyword("STOP")
             stop = self.timestamp()
-            return StartStop(start, stop, tok.pos)
+            return StartStop(start, stop, tok[2])
         return None
 
     def timestamp(self) -> Constant:
+        """A START/STOP bound: t'...', or in STIX 2.0 also a plain string ('...')."""
         tok = self.next()
-        if tok.constant is None or tok.constant.kind != "timestamp":
-            self.i -= 1
-            raise self.unexpected("a timestamp literal t'YYYY-MM-DDTHH:MM:SSZ'")
-        return tok.constant
+        const = tok[4]
+        if const is not None and (
+            const.kind == "timestamp" or (const.kind == "string" and self.strings_in_start_stop)
+        ):
+            return const
+        self.i -= 1
+        if self.strings_in_start_stop:
+            raise self.unexpected("a timestamp t'YYYY-MM-DDTHH:MM:SSZ' or a timestamp string")
+        raise self.unexpected("a timestamp literal t'YYYY-MM-DDTHH:MM:SSZ'")
 
     # -- comparison layer ------------------------------------------------------------------
     def comparison_or(self) -> ComparisonExpression:
-        return self._cmp_chain("OR")
-
-    def _cmp_chain(self, op: Literal["AND", "OR"]) -> ComparisonExpression:
-        first = self._cmp_chain("AND") if op == "OR" else self.prop_test()
-        operands = [first]
-        while self.at_keyword(op):
-            self.next()
-            operands.append(self._cmp_chain("AND") if op == "OR" else self.prop_test())
-        if len(operands) == 1:
+        """Comparisons and AND/OR in one flat run; precedence is applied by ``_cmp_tree``."""
+        first = self.prop_test()
+        tokens = self.tokens
+        tok = tokens[self.i]
+        if tok[0] != "KEYWORD" or (tok[1] != "AND" and tok[1] != "OR"):
             return first
-        flat: list[ComparisonExpression] = []
-        for operand in operands:
-            if isinstance(operand, BoolExpression) and operand.op == op:
-                flat.extend(operand.operands)
-            else:
-                flat.append(operand)
-        return BoolExpression(op, tuple(flat), first.pos, operands[-1].end)
+        operands: list[_Node] = [first]
+        operators: list[str] = []
+        while tok[0] == "KEYWORD" and (tok[1] == "AND" or tok[1] == "OR"):
+            operators.append(tok[1])
+            self.i += 1
+            operands.append(self.prop_test())
+            tok = tokens[self.i]
+        return _cmp_tree(operands, operators, "OR")
 
     def prop_test(self) -> ComparisonExpression:
-        tok = self.peek()
-        if tok.kind == "LPAREN":
-            self.enter(tok.pos)
-            self.next()
+        tokens = self.tokens
+        tok = tokens[self.i]
+        if tok[0] == "LPAREN":
+            self.enter(tok[2])
+            self.i += 1
             inner = self.comparison_or()
             self.expect("RPAREN", "')' or AND/OR")
             self.depth -= 1
             return inner
         negated = False
-        if self.at_keyword("NOT"):
-            self.next()
-            if not self.at_keyword("EXISTS"):
-                raise self.unexpected("EXISTS")
-            negated = True
-        if self.at_keyword("EXISTS"):
-            self.next()
-            path = self.object_path()
-            return Comparison(path, "EXISTS", None, negated, tok.pos, path.end)
+        if tok[0] == "KEYWORD":
+            if tok[1] == "NOT":
+                self.i += 1
+                if not self.at_keyword("EXISTS"):
+                    raise self.unexpected("EXISTS")
+                negated = True
+            if self.at_keyword("EXISTS"):
+                self.i += 1
+                path = self.object_path()
+                return Comparison(path, "EXISTS", None, negated, tok[2], path.end)
         path = self.object_path()
-        if self.at_keyword("NOT"):
-            self.next()
+        op_tok = tokens[self.i]
+        if op_tok[0] == "KEYWORD" and op_tok[1] == "NOT":
+            self.i += 1
             negated = True
-        op_tok = self.next()
-        if op_tok.kind == "OP":
-            op = op_tok.text
-            value_tok = self.next()
-            const = value_tok.constant
-            if const is None or (op not in ("=", "!=") and const.kind == "bool"):
+            op_tok = tokens[self.i]
+        self.i += 1
+        kind = op_tok[0]
+        if kind == "OP":
+            op = op_tok[1]
+            value_tok = tokens[self.i]
+            self.i += 1
+            const = value_tok[4]
+            if const is None or (const.kind == "bool" and op != "=" and op != "!="):  # noqa: PLR1714
                 self.i -= 1
                 wanted = (
                     "a constant" if op in ("=", "!=") else "an orderable constant (not a boolean)"
                 )
                 raise self.unexpected(wanted)
-            return Comparison(path, op, const, negated, tok.pos, value_tok.end)
-        if op_tok.kind == "KEYWORD" and op_tok.text == "IN":
-            values = self.set_constant()
-            return Comparison(path, "IN", values, negated, tok.pos, values.end)
-        if op_tok.kind == "KEYWORD" and op_tok.text in _STRING_OPS:
-            value_tok = self.next()
-            if value_tok.constant is None or value_tok.constant.kind != "string":
-                self.i -= 1
-                raise self.unexpected(f"a string constant after {op_tok.text}")
-            return Comparison(
-                path, op_tok.text, value_tok.constant, negated, tok.pos, value_tok.end
-            )
+            return Comparison(path, op, const, negated, tok[2], value_tok[3])
+        if kind == "KEYWORD":
+            word = op_tok[1]
+            if word == "IN":
+                values = self.set_constant()
+                return Comparison(path, "IN", values, negated, tok[2], values.end)
+            if word in _STRING_OPS:
+                value_tok = tokens[self.i]
+                self.i += 1
+                const = value_tok[4]
+                if const is None or const.kind != "string":
+                    self.i -= 1
+                    raise self.unexpected(f"a string constant after {word}")
+                return Comparison(path, word, const, negated, tok[2], value_tok[3])
         self.i -= 1
         raise self.unexpected("a comparison operator")
 
     def set_constant(self) -> SetConstant:
         open_tok = self.expect("LPAREN", "'(' to start the IN list")
+        tokens = self.tokens
         items: list[Constant] = []
-        if self.peek().kind != "RPAREN":
+        if tokens[self.i][0] != "RPAREN":
             while True:
-                tok = self.next()
-                if tok.constant is None:
-                    self.i -= 1
+                tok = tokens[self.i]
+                const = tok[4]
+                if const is None:
                     raise self.unexpected("a constant in the IN list")
-                items.append(tok.constant)
-                if self.peek().kind != "COMMA":
+                self.i += 1
+                items.append(const)
+                if tokens[self.i][0] != "COMMA":
                     break
-                self.next()
+                self.i += 1
         close = self.expect("RPAREN", "',' or ')' in the IN list")
-        return SetConstant(tuple(items), open_tok.pos, close.end)
+        return SetConstant(tuple(items), open_tok[2], close[3])
 
     def object_path(self) -> ObjectPath:
-        type_tok = self.next()
-        if type_tok.kind != "IDENT":
-            self.i -= 1
+        tokens = self.tokens
+        type_tok = tokens[self.i]
+        steps: list[KeyStep | IndexStep]
+        if type_tok[0] == "PATH":
+            prop_pos = type_tok[2] + len(type_tok[1]) + 1
+            steps = [KeyStep(self.text[prop_pos : type_tok[3]], prop_pos)]
+            self.i += 1
+            return self.path_steps(type_tok, steps)
+        if type_tok[0] != "IDENT":
             raise self.unexpected("an object path (type:property)")
-        self.expect("COLON", "':' after the object type")
-        steps: list[KeyStep | IndexStep] = [self.key_step("a property name")]
+        i = self.i + 1
+        prop = tokens[i + 1] if i + 1 < len(tokens) else tokens[i]
+        if tokens[i][0] == "COLON" and prop[0] == "IDENT" and "-" not in prop[1]:
+            # type:name, the usual start of a path, without the helper calls
+            self.i = i + 2
+            steps = [KeyStep(prop[1], prop[2])]
+        else:
+            self.i = i
+            self.expect("COLON", "':' after the object type")
+            steps = [self.key_step("a property name")]
+        return self.path_steps(type_tok, steps)
+
+    def path_steps(self, type_tok: _Token, steps: list[KeyStep | IndexStep]) -> ObjectPath:
+        """The ``.key`` and ``[index]`` steps after the first property of a path."""
+        tokens = self.tokens
         while True:
-            tok = self.peek()
-            if tok.kind == "DOT":
-                self.next()
+            tok = tokens[self.i]
+            kind = tok[0]
+            if kind == "DOT":
+                self.i += 1
                 steps.append(self.key_step("a property name after '.'"))
-            elif tok.kind == "LBRACK":
-                self.next()
+            elif kind == "LBRACK":
+                self.i += 1
                 idx = self.next()
-                if idx.kind == "STAR":
-                    steps.append(IndexStep(None, tok.pos))
-                elif idx.constant is not None and idx.constant.kind == "int":
-                    assert isinstance(idx.constant.value, int)
-                    steps.append(IndexStep(idx.constant.value, tok.pos))
+                const = idx[4]
+                if idx[0] == "STAR":
+                    steps.append(IndexStep(None, tok[2]))
+                elif const is not None and const.kind == "int":
+                    assert isinstance(const.value, int)
+                    steps.append(IndexStep(const.value, tok[2]))
                 else:
                     self.i -= 1
                     raise self.unexpected("a list index or '*'")
                 self.expect("RBRACK", "']' after the list index")
             else:
                 break
-        return ObjectPath(type_tok.text, tuple(steps), type_tok.pos, self.tokens[self.i - 1].end)
+        return ObjectPath(type_tok[1], tuple(steps), type_tok[2], tokens[self.i - 1][3])
 
     def key_step(self, what: str) -> KeyStep:
         tok = self.next()
-        if tok.kind == "IDENT" and "-" not in tok.text:
-            return KeyStep(tok.text, tok.pos)
-        if tok.kind == "CONST" and tok.constant is not None and tok.constant.kind == "string":
-            assert isinstance(tok.constant.value, str)
-            return KeyStep(tok.constant.value, tok.pos)
+        kind = tok[0]
+        if kind == "PATH":  # ``.b:c``: read it as the tokens b, ':', c, as the grammar does
+            self.tokens[self.i - 1 : self.i] = _split_path(tok, self.text)
+            tok = self.tokens[self.i - 1]
+            kind = tok[0]
+        if kind == "IDENT" and "-" not in tok[1]:
+            return KeyStep(tok[1], tok[2])
+        const = tok[4]
+        if kind == "CONST" and const is not None and const.kind == "string":
+            assert isinstance(const.value, str)
+            return KeyStep(const.value, tok[2])
         self.i -= 1
-        if tok.kind == "IDENT":
-            raise _syntax(
-                f"property name {tok.text!r} contains '-': quote it as '{tok.text}'", tok.pos
-            )
+        if kind == "IDENT":
+            raise _syntax(f"property name {tok[1]!r} contains '-': quote it as '{tok[1]}'", tok[2])
         raise self.unexpected(what)
 
 
-def parse_pattern(text: str) -> Pattern:
-    """Parse a STIX 2.1 pattern into its syntax tree; raise ``PatternSyntaxError`` if invalid."""
+_LOWER_OBS_OPERATOR: dict[str, Literal["AND", "OR"] | None] = {
+    "FOLLOWEDBY": "OR",
+    "OR": "AND",
+    "AND": None,
+}
+
+
+def _split(
+    operands: list[_Node], operators: list[str], op: str
+) -> list[tuple[list[_Node], list[str]]]:
+    """Cut a flat run of operands at every ``op``: the parts bind tighter than ``op``."""
+    parts: list[tuple[list[_Node], list[str]]] = [([operands[0]], [])]
+    for operator, operand in zip(operators, operands[1:], strict=True):
+        if operator == op:
+            parts.append(([operand], []))
+        else:
+            parts[-1][0].append(operand)
+            parts[-1][1].append(operator)
+    return parts
+
+
+def _obs_tree(
+    operands: list[_Node], operators: list[str], op: Literal["AND", "OR", "FOLLOWEDBY"]
+) -> ObservationExpression:
+    """Build the n-ary tree of a flat run: FOLLOWEDBY binds loosest, then OR, then AND."""
+    lower = _LOWER_OBS_OPERATOR[op]
+    parts = _split(operands, operators, op)
+    if len(parts) == 1:
+        assert lower is not None  # an AND run always splits at its operators
+        return _obs_tree(operands, operators, lower)
+    flat: list[ObservationExpression] = []
+    built: list[ObservationExpression] = []
+    for part_operands, part_operators in parts:
+        operand = part_operands[0]
+        if part_operators:
+            assert lower is not None
+            operand = _obs_tree(part_operands, part_operators, lower)
+        assert isinstance(operand, Observation | ObservationOperator | Qualified)
+        built.append(operand)
+        if isinstance(operand, ObservationOperator) and operand.op == op:
+            flat.extend(operand.operands)
+        else:
+            flat.append(operand)
+    return ObservationOperator(op, tuple(flat), built[0].pos, built[-1].end)
+
+
+def _cmp_tree(
+    operands: list[_Node], operators: list[str], op: Literal["AND", "OR"]
+) -> ComparisonExpression:
+    """Build the n-ary tree of a flat run of comparisons: OR binds looser than AND."""
+    parts = _split(operands, operators, op)
+    if len(parts) == 1:
+        return _cmp_tree(operands, operators, "AND")
+    flat: list[ComparisonExpression] = []
+    built: list[ComparisonExpression] = []
+    for part_operands, part_operators in parts:
+        operand = part_operands[0]
+        if part_operators:
+            operand = _cmp_tree(part_operands, part_operators, "AND")
+        assert isinstance(operand, Comparison | BoolExpression)
+        built.append(operand)
+        if isinstance(operand, BoolExpression) and operand.op == op:
+            flat.extend(operand.operands)
+        else:
+            flat.append(operand)
+    return BoolExpression(op, tuple(flat), built[0].pos, built[-1].end)
+
+
+def parse_pattern(text: str, *, stix_version: str = "2.1") -> Pattern:
+    """Parse a STIX pattern into its syntax tree; raise ``PatternSyntaxError`` if invalid.
+
+    ``stix_version="2.0"`` also accepts the STIX 2.0 form of the START/STOP qualifier, whose
+    bounds are plain strings (``START '2016-06-01T00:00:00Z'``); the grammar of 2.1 requires
+    timestamp literals there. Whether such a string is a real timestamp is for the checker.
+    """
     if len(text) > MAX_PATTERN_LENGTH:
         raise PatternLimitError(f"pattern is longer than {MAX_PATTERN_LENGTH} characters", 1)
     if not text.strip():
         raise PatternSyntaxError("pattern is empty", 1)
-    return _Parser(text).pattern()
+    return _Parser(text, strings_in_start_stop=stix_version == "2.0").pattern()
