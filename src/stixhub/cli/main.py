@@ -2,7 +2,8 @@
 
 Exit codes, by class (so cron jobs and playbooks can branch on them): 0 success, 1 the job
 failed, 2 bad usage or unreadable input, 3 authentication failed, 4 partial success (some
-objects of a push were refused).
+objects of a push or a load were refused). Every error is one ``error: ...`` line on stderr;
+``cli/_errors.py`` maps the lower layers' errors to these codes.
 """
 
 import sys
@@ -10,12 +11,14 @@ import sys
 import click
 
 from stixhub import __version__
+from stixhub.cli import admin, load, pattern, serve, validate
 from stixhub.cli._context import HubContext
+from stixhub.cli._errors import HubGroup
 
 __all__ = ["main"]
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group("stixhub", cls=HubGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="stixhub")
 @click.option(
     "--db",
@@ -38,9 +41,7 @@ def main(ctx: click.Context, db: str | None, config: str | None) -> None:
 
 def _register() -> None:
     """Attach the command modules; each defines its commands next to its job."""
-    from stixhub.cli import admin, load, serve
-
-    for module in (admin, load, serve):
+    for module in (admin, load, serve, pattern, validate):
         for command in module.COMMANDS:
             main.add_command(command)
 
@@ -49,4 +50,3 @@ _register()
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

@@ -1,0 +1,319 @@
+"""Setting up a hub: the database, API roots, collections, accounts, tokens and rights.
+
+Each command is one call into ``stixhub.store``. ``--exist-ok`` on the ``add`` commands lets
+a set-up script run again: what exists is reported and left unchanged.
+"""
+
+import sys
+
+import click
+
+from stixhub.cli._context import HubContext, db_option, pass_hub
+from stixhub.cli._output import echo_table
+from stixhub.store import (
+    AlreadyExists,
+    Collection,
+    SqlStore,
+    hash_password,
+    hash_token,
+    make_engine,
+    migrate,
+    new_token,
+)
+
+__all__ = ["COMMANDS"]
+
+MIN_PASSWORD_LENGTH = 8
+
+
+def _note(message: str) -> None:
+    """Human remarks go to stderr, so stdout carries only what scripts capture."""
+    click.echo(message, err=True)
+
+
+@click.command()
+@db_option
+@pass_hub
+def init(hub: HubContext) -> None:
+    """Create the database schema, or migrate it to this version; safe to run again."""
+    engine = make_engine(hub.settings().db)
+    try:
+        revision = migrate(engine)
+    finally:
+        engine.dispose()
+    click.echo(f"database ready (schema revision {revision})")
+
+
+# --- API roots ---------------------------------------------------------------------------
+
+
+@click.group("api-root")
+def api_root() -> None:
+    """Add and list API roots (TAXII 2.1 section 4.2): one URL segment each, e.g. /api1/."""
+
+
+@api_root.command("add")
+@click.argument("name")
+@click.option("--title", required=True, help="Human-readable title.")
+@click.option("--description", default=None, help="Human-readable description.")
+@click.option(
+    "--max-content-length",
+    type=click.IntRange(min=1),
+    default=None,
+    metavar="BYTES",
+    help="Largest request body accepted and advertised (default: the max_content_length setting).",
+)
+@click.option("--exist-ok", is_flag=True, help="Succeed, changing nothing, if NAME exists.")
+@db_option
+@pass_hub
+def api_root_add(
+    hub: HubContext,
+    name: str,
+    title: str,
+    description: str | None,
+    max_content_length: int | None,
+    exist_ok: bool,
+) -> None:
+    """Add the API root NAME, served at /NAME/."""
+    limit = max_content_length or hub.settings().max_content_length
+    try:
+        hub.store().create_api_root(name, title, description, limit)
+    except AlreadyExists:
+        if not exist_ok:
+            raise
+        _note(f"API root {name!r} already exists; left unchanged")
+        return
+    click.echo(f"API root {name!r} added")
+
+
+@api_root.command("list")
+@db_option
+@pass_hub
+def api_root_list(hub: HubContext) -> None:
+    """List the API roots."""
+    roots = hub.store().list_api_roots()
+    echo_table(
+        ("NAME", "TITLE", "MAX_CONTENT_LENGTH"),
+        [(r.name, r.title, r.max_content_length) for r in roots],
+    )
+
+
+# --- collections -------------------------------------------------------------------------
+
+
+@click.group()
+def collection() -> None:
+    """Add and list collections (TAXII 2.1 section 5.2)."""
+
+
+def _existing_collection(
+    store: SqlStore, api_root: str, title: str, collection_id: str | None
+) -> Collection | None:
+    """The collection an ``add --exist-ok`` refers to: same id, or without one, same title."""
+    collections = store.list_collections(api_root)
+    if collection_id is not None:
+        return next((c for c in collections if c.id == collection_id.lower()), None)
+    return next((c for c in collections if c.title == title), None)
+
+
+@collection.command("add")
+@click.argument("api_root")
+@click.option("--title", required=True, help="Title, unique within the API root.")
+@click.option("--description", default=None, help="Human-readable description.")
+@click.option("--id", "collection_id", metavar="UUID", default=None, help="Fixed id (UUIDv4).")
+@click.option("--alias", default=None, help="A second name for the collection in URLs.")
+@click.option("--public-read", is_flag=True, help="Anyone may read it, without credentials.")
+@click.option("--strict", is_flag=True, help="Refuse custom objects, properties and extensions.")
+@click.option(
+    "--refuse-warnings", is_flag=True, help="Refuse objects the validator warns about too."
+)
+@click.option(
+    "--exist-ok",
+    is_flag=True,
+    help="If the collection exists (same --id, or without --id the same title), print its id.",
+)
+@db_option
+@pass_hub
+def collection_add(
+    hub: HubContext,
+    api_root: str,
+    title: str,
+    description: str | None,
+    collection_id: str | None,
+    alias: str | None,
+    public_read: bool,
+    strict: bool,
+    refuse_warnings: bool,
+    exist_ok: bool,
+) -> None:
+    """Add a collection to API_ROOT and print its id.
+
+    Objects posted or loaded into it pass the STIX 2.1 validator; --strict and
+    --refuse-warnings tighten what it refuses.
+    """
+    store = hub.store()
+    try:
+        created = store.create_collection(
+            api_root,
+            title,
+            description=description,
+            collection_id=collection_id,
+            alias=alias,
+            public_read=public_read,
+            strict=strict,
+            refuse_warnings=refuse_warnings,
+        )
+    except AlreadyExists:
+        existing = _existing_collection(store, api_root, title, collection_id) if exist_ok else None
+        if existing is None:
+            raise
+        _note(f"collection {existing.title!r} already exists; left unchanged")
+        click.echo(existing.id)
+        return
+    click.echo(created.id)
+
+
+@collection.command("list")
+@click.argument("api_root", required=False)
+@db_option
+@pass_hub
+def collection_list(hub: HubContext, api_root: str | None) -> None:
+    """List the collections of API_ROOT, or of every API root."""
+    store = hub.store()
+    roots = (
+        [store.get_api_root(api_root).name]
+        if api_root
+        else [r.name for r in store.list_api_roots()]
+    )
+    rows = [
+        (c.id, c.api_root, c.title, c.alias, "yes" if c.public_read else "no",
+         store.count_objects(c.id))
+        for root in roots
+        for c in store.list_collections(root)
+    ]  # fmt: skip
+    echo_table(("ID", "API_ROOT", "TITLE", "ALIAS", "PUBLIC_READ", "OBJECTS"), rows)
+
+
+# --- accounts, tokens, rights ------------------------------------------------------------
+
+
+@click.group()
+def account() -> None:
+    """Add accounts and set their passwords."""
+
+
+def _read_password() -> str:
+    """A new password: prompted twice without echo on a terminal, else stdin's first line.
+
+    Never an option or an argument, which would leave it in shell history and ``ps``.
+    """
+    if sys.stdin.isatty():
+        password: str = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise click.UsageError(f"the password needs at least {MIN_PASSWORD_LENGTH} characters")
+    return password
+
+
+@account.command("add")
+@click.argument("name")
+@click.option(
+    "--password-stdin",
+    is_flag=True,
+    help="Read a password from stdin (first line). Without it, the account logs in with "
+    "API tokens only (see 'token add').",
+)
+@click.option("--exist-ok", is_flag=True, help="Succeed, changing nothing, if NAME exists.")
+@db_option
+@pass_hub
+def account_add(hub: HubContext, name: str, password_stdin: bool, exist_ok: bool) -> None:
+    """Add the account NAME."""
+    password_hash = hash_password(_read_password()) if password_stdin else None
+    try:
+        hub.store().create_account(name, password_hash)
+    except AlreadyExists:
+        if not exist_ok:
+            raise
+        _note(f"account {name!r} already exists; left unchanged")
+        return
+    login = "password or API token" if password_hash else "API token only"
+    click.echo(f"account {name!r} added (login: {login})")
+
+
+@account.command("password")
+@click.argument("name")
+@db_option
+@pass_hub
+def account_password(hub: HubContext, name: str) -> None:
+    """Set the password of NAME: prompted on a terminal, else read from stdin (first line)."""
+    store = hub.store()
+    store.get_account(name)
+    store.set_password(name, hash_password(_read_password()))
+    click.echo(f"password of account {name!r} set")
+
+
+@click.group()
+def token() -> None:
+    """Make API tokens (sent as 'Authorization: Bearer TOKEN')."""
+
+
+@token.command("add")
+@click.argument("name")
+@click.option("--label", default=None, help="A note saying what the token is for.")
+@db_option
+@pass_hub
+def token_add(hub: HubContext, name: str, label: str | None) -> None:
+    """Make a new API token for the account NAME and print it, once.
+
+    Only a keyed hash is stored: the token cannot be shown again, only replaced.
+    """
+    store = hub.store()
+    store.get_account(name)
+    secret = new_token()
+    store.add_token(name, hash_token(hub.hub_key(), secret), label)
+    _note(f"new API token for account {name!r}; it is shown once, keep it now:")
+    click.echo(secret)
+
+
+def _rights(can_read: bool, can_write: bool) -> str:
+    return {(True, True): "read and write", (True, False): "read", (False, True): "write"}.get(
+        (can_read, can_write), "no rights in"
+    )
+
+
+@click.command()
+@click.argument("name")
+@click.argument("collection_ids", metavar="COLLECTION_ID...", nargs=-1, required=True)
+@click.option("--read", "can_read", is_flag=True, help="May read objects and the manifest.")
+@click.option("--write", "can_write", is_flag=True, help="May add (POST) objects.")
+@db_option
+@pass_hub
+def grant(
+    hub: HubContext, name: str, collection_ids: tuple[str, ...], can_read: bool, can_write: bool
+) -> None:
+    """Set the rights of account NAME in collections (replacing its previous rights there)."""
+    if not (can_read or can_write):
+        raise click.UsageError("give --read, --write or both (to take rights away: revoke)")
+    store = hub.store()
+    for collection_id in collection_ids:
+        store.grant(name, collection_id, can_read, can_write)
+        click.echo(
+            f"account {name!r} may {_rights(can_read, can_write)} collection {collection_id}"
+        )
+
+
+@click.command()
+@click.argument("name")
+@click.argument("collection_ids", metavar="COLLECTION_ID...", nargs=-1, required=True)
+@db_option
+@pass_hub
+def revoke(hub: HubContext, name: str, collection_ids: tuple[str, ...]) -> None:
+    """Take every right of account NAME in collections away."""
+    store = hub.store()
+    for collection_id in collection_ids:
+        store.grant(name, collection_id, can_read=False, can_write=False)
+        click.echo(f"account {name!r} has no rights in collection {collection_id}")
+
+
+COMMANDS = (init, api_root, collection, account, token, grant, revoke)

@@ -1,0 +1,328 @@
+"""Setting up a hub from the command line, on SQLite and on PostgreSQL."""
+
+import uuid
+from pathlib import Path
+
+from stixhub.cli._errors import EXIT_FAILED, EXIT_USAGE
+from stixhub.store import Rights, SqlStore, hash_token, verify_password
+from tests.cli._helpers import Cli, one_line_error
+
+
+class TestInit:
+    """``stixhub init`` creates or migrates the schema, any number of times."""
+
+    def test_creates_a_new_database(self, tmp_path: Path) -> None:
+        """On a new SQLite file, init makes a database the other commands can use."""
+        cli = Cli(f"sqlite:///{tmp_path / 'sub' / 'hub.db'}")
+        result = cli("init")
+        assert result.exit_code == 0
+        assert "schema revision" in result.stdout
+        assert cli("api-root", "list").exit_code == 0
+
+    def test_is_idempotent(self, cli: Cli, api_root: str) -> None:
+        """Running init again on a current database succeeds and keeps the data."""
+        assert cli("init").exit_code == 0
+        second = cli("init")
+        assert second.exit_code == 0
+        assert api_root in cli("api-root", "list").stdout
+
+
+class TestApiRoot:
+    """``stixhub api-root add`` and ``list``."""
+
+    def test_add_and_list(self, cli: Cli, hub_store: SqlStore) -> None:
+        """An added API root has the given title, description and content limit."""
+        result = cli(
+            "api-root", "add", "intel", "--title", "Intel", "--description", "D",
+            "--max-content-length", "5000",
+        )  # fmt: skip
+        assert result.exit_code == 0
+        root = hub_store.get_api_root("intel")
+        assert (root.title, root.description, root.max_content_length) == ("Intel", "D", 5000)
+        listing = cli("api-root", "list").stdout.splitlines()
+        assert listing[0].split() == ["NAME", "TITLE", "MAX_CONTENT_LENGTH"]
+        assert listing[1].split() == ["intel", "Intel", "5000"]
+
+    def test_default_content_limit_comes_from_settings(self, cli: Cli, hub_store: SqlStore) -> None:
+        """Without the option, the API root takes the max_content_length setting."""
+        assert cli("api-root", "add", "intel", "--title", "Intel").exit_code == 0
+        assert hub_store.get_api_root("intel").max_content_length == 10 * 1024 * 1024
+
+    def test_duplicate_fails(self, cli: Cli, api_root: str) -> None:
+        """Adding an existing API root is a failed job (exit 1), reported on one line."""
+        result = cli("api-root", "add", api_root, "--title", "Again")
+        assert result.exit_code == EXIT_FAILED
+        assert "already exists" in one_line_error(result)
+
+    def test_exist_ok_leaves_it_unchanged(
+        self, cli: Cli, api_root: str, hub_store: SqlStore
+    ) -> None:
+        """With ``--exist-ok`` a re-run succeeds and does not change the API root."""
+        result = cli("api-root", "add", api_root, "--title", "Other", "--exist-ok")
+        assert result.exit_code == 0
+        assert hub_store.get_api_root(api_root).title == "API 1"
+
+    def test_invalid_name(self, cli: Cli) -> None:
+        """A name with a dot is bad usage (exit 2) with the reason on one line."""
+        result = cli("api-root", "add", "a.b", "--title", "T")
+        assert result.exit_code == EXIT_USAGE
+        assert "no dots" in one_line_error(result)
+
+    def test_zero_content_length_is_refused(self, cli: Cli) -> None:
+        """A content limit below one byte is refused by the option itself."""
+        result = cli("api-root", "add", "intel", "--title", "T", "--max-content-length", "0")
+        assert result.exit_code == EXIT_USAGE
+        one_line_error(result)
+
+
+class TestCollection:
+    """``stixhub collection add`` and ``list``."""
+
+    def test_add_prints_only_the_id(self, cli: Cli, api_root: str, hub_store: SqlStore) -> None:
+        """The id is the whole of stdout, so scripts can capture it."""
+        result = cli(
+            "collection", "add", api_root, "--title", "Intel", "--description", "D",
+            "--alias", "intel", "--public-read",
+        )  # fmt: skip
+        assert result.exit_code == 0
+        collection_id = result.stdout.strip()
+        assert result.stdout == collection_id + "\n"
+        c = hub_store.find_collection(collection_id)
+        assert (c.api_root, c.title, c.description, c.alias, c.public_read) == (
+            api_root, "Intel", "D", "intel", True,
+        )  # fmt: skip
+
+    def test_validation_policy(self, cli: Cli, api_root: str, hub_store: SqlStore) -> None:
+        """``--strict`` and ``--refuse-warnings`` are kept as the collection's policy."""
+        result = cli(
+            "collection", "add", api_root, "--title", "Strict", "--strict", "--refuse-warnings"
+        )
+        c = hub_store.find_collection(result.stdout.strip())
+        assert (c.strict, c.refuse_warnings) == (True, True)
+        default = hub_store.find_collection(
+            cli("collection", "add", api_root, "--title", "Lenient").stdout.strip()
+        )
+        assert (default.strict, default.refuse_warnings) == (False, False)
+
+    def test_fixed_id(self, cli: Cli, api_root: str) -> None:
+        """``--id`` gives the collection that id."""
+        fixed = str(uuid.uuid4())
+        result = cli("collection", "add", api_root, "--title", "Intel", "--id", fixed)
+        assert result.stdout.strip() == fixed
+
+    def test_exist_ok_with_id_prints_the_existing_id(self, cli: Cli, api_root: str) -> None:
+        """A re-run with the same ``--id`` and ``--exist-ok`` prints that id and succeeds."""
+        fixed = str(uuid.uuid4())
+        cli("collection", "add", api_root, "--title", "Intel", "--id", fixed)
+        again = cli("collection", "add", api_root, "--title", "Intel", "--id", fixed, "--exist-ok")
+        assert again.exit_code == 0
+        assert again.stdout.strip() == fixed
+
+    def test_exist_ok_without_id_finds_the_title(self, cli: Cli, collection: str) -> None:
+        """Without ``--id``, ``--exist-ok`` recognises the collection by its title."""
+        again = cli("collection", "add", "api1", "--title", "Intel", "--exist-ok")
+        assert again.exit_code == 0
+        assert again.stdout.strip() == collection
+
+    def test_exist_ok_does_not_hide_another_clash(self, cli: Cli, collection: str) -> None:
+        """A new id whose title is taken by another collection still fails."""
+        result = cli(
+            "collection", "add", "api1", "--title", "Intel", "--id", str(uuid.uuid4()),
+            "--exist-ok",
+        )  # fmt: skip
+        assert result.exit_code == EXIT_FAILED
+        one_line_error(result)
+
+    def test_duplicate_title_fails(self, cli: Cli, collection: str) -> None:
+        """Titles are unique within an API root (OpenCTI relies on it): exit 1."""
+        result = cli("collection", "add", "api1", "--title", "Intel")
+        assert result.exit_code == EXIT_FAILED
+        assert "already exists" in one_line_error(result)
+
+    def test_unknown_api_root(self, cli: Cli) -> None:
+        """A collection in an API root that does not exist is bad usage."""
+        result = cli("collection", "add", "nope", "--title", "Intel")
+        assert result.exit_code == EXIT_USAGE
+        assert "nope" in one_line_error(result)
+
+    def test_id_that_is_not_a_uuid(self, cli: Cli, api_root: str) -> None:
+        """An ``--id`` that is not a UUIDv4 is bad usage."""
+        result = cli("collection", "add", api_root, "--title", "Intel", "--id", "intel")
+        assert result.exit_code == EXIT_USAGE
+        assert "UUID" in one_line_error(result)
+
+    def test_list(self, cli: Cli, collection: str) -> None:
+        """The listing shows id, API root, title, alias, public flag and object count."""
+        cli("api-root", "add", "other", "--title", "Other")
+        other = cli("collection", "add", "other", "--title", "Else").stdout.strip()
+        every = cli("collection", "list").stdout.splitlines()
+        assert every[0].split() == ["ID", "API_ROOT", "TITLE", "ALIAS", "PUBLIC_READ", "OBJECTS"]
+        assert [line.split() for line in every[1:]] == [
+            [collection, "api1", "Intel", "-", "no", "0"],
+            [other, "other", "Else", "-", "no", "0"],
+        ]
+        one_root = cli("collection", "list", "other").stdout.splitlines()
+        assert [line.split()[0] for line in one_root[1:]] == [other]
+
+    def test_list_of_unknown_api_root(self, cli: Cli) -> None:
+        """Listing the collections of an unknown API root is bad usage."""
+        result = cli("collection", "list", "nope")
+        assert result.exit_code == EXIT_USAGE
+        one_line_error(result)
+
+
+class TestAccount:
+    """``stixhub account add`` and ``account password``."""
+
+    def test_add_with_password_from_stdin(self, cli: Cli, hub_store: SqlStore) -> None:
+        """The password is read from stdin, stored as an argon2 hash and never printed."""
+        result = cli("account", "add", "alice", "--password-stdin", input="correct horse\n")
+        assert result.exit_code == 0
+        assert "correct horse" not in result.output
+        stored = hub_store.get_account("alice").password_hash
+        assert stored is not None
+        assert stored.startswith("$argon2")
+        assert verify_password(stored, "correct horse")
+
+    def test_add_without_password_is_token_only(self, cli: Cli, hub_store: SqlStore) -> None:
+        """Without ``--password-stdin`` the account has no password at all."""
+        assert cli("account", "add", "sensor-1").exit_code == 0
+        assert hub_store.get_account("sensor-1").password_hash is None
+
+    def test_short_password_is_refused(self, cli: Cli, hub_store: SqlStore) -> None:
+        """A password under 8 characters is bad usage and creates no account."""
+        result = cli("account", "add", "alice", "--password-stdin", input="short\n")
+        assert result.exit_code == EXIT_USAGE
+        assert "8 characters" in one_line_error(result)
+        assert cli("account", "add", "alice").exit_code == 0
+
+    def test_duplicate_fails_unless_exist_ok(self, cli: Cli, hub_store: SqlStore) -> None:
+        """A second add fails with exit 1; with ``--exist-ok`` it succeeds, changing nothing."""
+        cli("account", "add", "alice", "--password-stdin", input="first password\n")
+        result = cli("account", "add", "alice")
+        assert result.exit_code == EXIT_FAILED
+        assert "already exists" in one_line_error(result)
+        again = cli(
+            "account", "add", "alice", "--password-stdin", "--exist-ok", input="other pw 2\n"
+        )
+        assert again.exit_code == 0
+        stored = hub_store.get_account("alice").password_hash
+        assert stored is not None
+        assert verify_password(stored, "first password")
+
+    def test_invalid_name(self, cli: Cli) -> None:
+        """A name with a colon (which HTTP Basic cannot carry) is bad usage."""
+        result = cli("account", "add", "a:b")
+        assert result.exit_code == EXIT_USAGE
+        one_line_error(result)
+
+    def test_password_replaces_the_old_one(self, cli: Cli, hub_store: SqlStore) -> None:
+        """``account password`` sets a new password read from stdin."""
+        cli("account", "add", "alice")
+        result = cli("account", "password", "alice", input="new password\n")
+        assert result.exit_code == 0
+        assert "new password" not in result.output
+        stored = hub_store.get_account("alice").password_hash
+        assert stored is not None
+        assert verify_password(stored, "new password")
+
+    def test_password_of_unknown_account(self, cli: Cli) -> None:
+        """Setting the password of an account that does not exist is bad usage."""
+        result = cli("account", "password", "nobody", input="new password\n")
+        assert result.exit_code == EXIT_USAGE
+        assert "nobody" in one_line_error(result)
+
+
+class TestToken:
+    """``stixhub token add`` prints a new token once and stores only its keyed hash."""
+
+    def test_add_prints_a_token_that_logs_in(self, cli: Cli, hub_store: SqlStore) -> None:
+        """The printed token, hashed with the hub's key, finds the account."""
+        cli("account", "add", "alice")
+        result = cli("token", "add", "alice", "--label", "ci")
+        assert result.exit_code == 0
+        token = result.stdout.strip()
+        assert result.stdout == token + "\n"
+        assert token not in result.stderr
+        account = hub_store.account_for_token(hash_token(hub_store.secret_key(), token))
+        assert account is not None
+        assert account.name == "alice"
+
+    def test_tokens_are_different_each_time(self, cli: Cli) -> None:
+        """Two tokens for the same account are two different secrets."""
+        cli("account", "add", "alice")
+        first = cli("token", "add", "alice").stdout
+        second = cli("token", "add", "alice").stdout
+        assert first != second
+
+    def test_token_hash_uses_the_configured_secret_key(
+        self, cli: Cli, hub_store: SqlStore, tmp_path: Path
+    ) -> None:
+        """With ``secret_key`` set, tokens are hashed with it rather than the database's key."""
+        key = "ab" * 32
+        config = tmp_path / "hub.toml"
+        config.write_text(f'secret_key = "{key}"\n')
+        cli("account", "add", "alice")
+        token = cli("--config", str(config), "token", "add", "alice").stdout.strip()
+        assert hub_store.account_for_token(hash_token(bytes.fromhex(key), token)) is not None
+        assert hub_store.account_for_token(hash_token(hub_store.secret_key(), token)) is None
+
+    def test_unknown_account(self, cli: Cli) -> None:
+        """A token for an account that does not exist is bad usage; nothing is printed."""
+        result = cli("token", "add", "nobody")
+        assert result.exit_code == EXIT_USAGE
+        assert result.stdout == ""
+        one_line_error(result)
+
+
+class TestGrant:
+    """``stixhub grant`` and ``revoke`` set an account's rights per collection."""
+
+    def test_grant_read(self, cli: Cli, collection: str, hub_store: SqlStore) -> None:
+        """``--read`` alone gives read and not write."""
+        cli("account", "add", "alice")
+        result = cli("grant", "alice", collection, "--read")
+        assert result.exit_code == 0
+        account = hub_store.get_account("alice")
+        assert hub_store.rights(account.id) == {collection: Rights(True, False)}
+
+    def test_grant_replaces_previous_rights(
+        self, cli: Cli, collection: str, hub_store: SqlStore
+    ) -> None:
+        """A second grant sets the rights anew, so ``--write`` alone removes read."""
+        cli("account", "add", "alice")
+        cli("grant", "alice", collection, "--read", "--write")
+        cli("grant", "alice", collection, "--write")
+        account = hub_store.get_account("alice")
+        assert hub_store.rights(account.id) == {collection: Rights(False, True)}
+
+    def test_grant_several_collections(self, cli: Cli, api_root: str, hub_store: SqlStore) -> None:
+        """One grant can name several collections."""
+        first = cli("collection", "add", api_root, "--title", "One").stdout.strip()
+        second = cli("collection", "add", api_root, "--title", "Two").stdout.strip()
+        cli("account", "add", "alice")
+        assert cli("grant", "alice", first, second, "--read").exit_code == 0
+        account = hub_store.get_account("alice")
+        assert set(hub_store.rights(account.id)) == {first, second}
+
+    def test_grant_needs_a_right(self, cli: Cli, collection: str) -> None:
+        """A grant without ``--read`` or ``--write`` is bad usage, not a silent revoke."""
+        cli("account", "add", "alice")
+        result = cli("grant", "alice", collection)
+        assert result.exit_code == EXIT_USAGE
+        assert "--read" in one_line_error(result)
+
+    def test_grant_unknown_account_or_collection(self, cli: Cli, collection: str) -> None:
+        """Naming an account or a collection that does not exist is bad usage."""
+        cli("account", "add", "alice")
+        for args in (("nobody", collection), ("alice", str(uuid.uuid4()))):
+            result = cli("grant", *args, "--read")
+            assert result.exit_code == EXIT_USAGE
+            one_line_error(result)
+
+    def test_revoke(self, cli: Cli, collection: str, hub_store: SqlStore) -> None:
+        """``revoke`` removes every right the account had in the collection."""
+        cli("account", "add", "alice")
+        cli("grant", "alice", collection, "--read", "--write")
+        assert cli("revoke", "alice", collection).exit_code == 0
+        assert hub_store.rights(hub_store.get_account("alice").id) == {}

@@ -1,0 +1,193 @@
+"""``scripts/demo``: its set-up part builds the promised hub, and running it twice works.
+
+The script is run from a copy next to a stand-in ``_env`` that puts this test run's Python
+first on PATH, so the test exercises the script itself and never installs packages.
+"""
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+
+from stixhub.store import Rights, SqlStore, hash_token, make_engine, verify_password
+from tests.cli._helpers import REPO, free_port, running_process
+
+ICS = "dca1093b-9157-4cf9-b894-9601260e91e6"
+REPORTS = "84ba547c-ba86-406b-9066-3b85daa18bb8"
+SIGHTINGS = "114ab45d-3476-45d4-80c9-187f5ad1fbaa"
+DEMO_RUN_SECONDS = 600
+
+
+def _demo_copy(folder: Path) -> Path:
+    scripts = folder / "scripts"
+    scripts.mkdir()
+    shutil.copy2(REPO / "scripts" / "demo", scripts / "demo")
+    (scripts / "_env").write_text(
+        f'set -euo pipefail\nROOT={REPO}\nexport PATH="{Path(sys.executable).parent}:$PATH"\n'
+    )
+    return scripts / "demo"
+
+
+def _environment(demo_dir: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STIXHUB_")}
+    env["STIXHUB_DEMO_DIR"] = str(demo_dir)
+    return env
+
+
+def _run(demo: Path, demo_dir: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(demo), *args],
+        env=_environment(demo_dir),
+        capture_output=True,
+        text=True,
+        timeout=DEMO_RUN_SECONDS,
+        check=False,
+    )
+
+
+def _credentials(demo_dir: Path) -> dict[str, str]:
+    pairs = (line.split("=", 1) for line in (demo_dir / "credentials").read_text().splitlines())
+    return {name: value.strip("'") for name, value in pairs}
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, list[str]]:
+    """Run ``scripts/demo --setup-only`` twice on one folder; the folder and both outputs."""
+    folder = tmp_path_factory.mktemp("demo")
+    demo = _demo_copy(folder)
+    demo_dir = folder / "demo"
+    outputs = []
+    for _ in range(2):
+        result = _run(demo, demo_dir, "--setup-only")
+        assert result.returncode == 0, result.stdout + result.stderr
+        outputs.append(result.stdout)
+    return demo_dir, outputs
+
+
+class TestDemoServes:
+    """Without ``--setup-only`` the script ends by serving the hub it set up."""
+
+    def test_consumer_reads_attack_ics(
+        self, demo_runs: tuple[Path, list[str]], tmp_path: Path
+    ) -> None:
+        """The printed consumer password reads ATT&CK for ICS over HTTP; Ctrl+C stops it."""
+        demo_dir, _ = demo_runs
+        port = free_port()
+        env = {**_environment(demo_dir), "STIXHUB_DEMO_PORT": str(port)}
+        demo = _demo_copy(tmp_path)
+        with running_process(["bash", str(demo)], port, env) as server:
+            response = httpx.get(
+                f"http://127.0.0.1:{port}/api1/collections/{ICS}/objects/",
+                params={"match[type]": "attack-pattern", "limit": "5"},
+                auth=("consumer", _credentials(demo_dir)["CONSUMER_PASSWORD"]),
+                headers={"Accept": "application/taxii+json;version=2.1"},
+            )
+            assert response.status_code == 200, server.output()
+            objects = response.json()["objects"]
+            assert len(objects) == 5
+            assert {o["type"] for o in objects} == {"attack-pattern"}
+            assert server.stop() == 0
+
+
+@pytest.fixture
+def demo_store(demo_runs: tuple[Path, list[str]]) -> SqlStore:
+    """The demo's database after both runs."""
+    demo_dir, _ = demo_runs
+    return SqlStore(make_engine(f"sqlite:///{demo_dir / 'hub.db'}"))
+
+
+class TestDemoSetup:
+    """What ``scripts/demo`` sets up, and that a second run changes nothing."""
+
+    def test_collections_hold_the_samples(self, demo_store: SqlStore) -> None:
+        """ATT&CK for ICS (1,826), APT1 + Poison Ivy (231) and an empty sightings collection."""
+        try:
+            assert [c.id for c in demo_store.list_collections("api1")] == [
+                ICS, REPORTS, SIGHTINGS,
+            ]  # fmt: skip
+            assert demo_store.count_objects(ICS) == 1826
+            assert demo_store.count_objects(REPORTS) == 231
+            assert demo_store.count_objects(SIGHTINGS) == 0
+        finally:
+            demo_store.close()
+
+    def test_rights(self, demo_store: SqlStore) -> None:
+        """The publisher writes the intelligence; the consumer reads it and writes sightings."""
+        try:
+            publisher = demo_store.get_account("publisher")
+            consumer = demo_store.get_account("consumer")
+            assert demo_store.rights(publisher.id) == {
+                ICS: Rights(True, True), REPORTS: Rights(True, True),
+            }  # fmt: skip
+            assert demo_store.rights(consumer.id) == {
+                ICS: Rights(True, False), REPORTS: Rights(True, False),
+                SIGHTINGS: Rights(True, True),
+            }  # fmt: skip
+        finally:
+            demo_store.close()
+
+    def test_printed_credentials_work(
+        self, demo_runs: tuple[Path, list[str]], demo_store: SqlStore
+    ) -> None:
+        """The passwords and the token printed (and kept in demo/credentials) log in."""
+        demo_dir, outputs = demo_runs
+        credentials = _credentials(demo_dir)
+        try:
+            for name in ("publisher", "consumer"):
+                stored = demo_store.get_account(name).password_hash
+                assert stored is not None
+                assert verify_password(stored, credentials[f"{name.upper()}_PASSWORD"])
+            token = credentials["CONSUMER_TOKEN"]
+            account = demo_store.account_for_token(hash_token(demo_store.secret_key(), token))
+            assert account is not None
+            assert account.name == "consumer"
+        finally:
+            demo_store.close()
+        for output in outputs:
+            assert credentials["CONSUMER_PASSWORD"] in output
+            assert token in output
+
+    def test_second_run_stores_nothing_new(self, demo_runs: tuple[Path, list[str]]) -> None:
+        """The second run finds every object already stored and keeps the credentials."""
+        _, (first, second) = demo_runs
+        assert "1826 objects: 1826 stored, 0 unchanged, 0 failed" in first
+        assert "1826 objects: 0 stored, 1826 unchanged, 0 failed" in second
+        assert "total: 231 objects: 0 stored, 231 unchanged, 0 failed" in second
+        tail = first.index("== the demo hub")
+        assert first[tail:] == second[second.index("== the demo hub") :]
+
+    def test_prints_url_and_curl_examples(self, demo_runs: tuple[Path, list[str]]) -> None:
+        """The output names the discovery URL and curl commands with the TAXII Accept header."""
+        _, (first, _) = demo_runs
+        assert "http://127.0.0.1:8000/taxii2/" in first
+        assert "curl -u 'consumer:" in first
+        assert "Accept: application/taxii+json;version=2.1" in first
+        assert f"/api1/collections/{SIGHTINGS}/objects/" in first
+
+    def test_credentials_file_is_private(self, demo_runs: tuple[Path, list[str]]) -> None:
+        """Only the owner may read the kept credentials and the demo folder."""
+        demo_dir, _ = demo_runs
+        assert (demo_dir / "credentials").stat().st_mode & 0o077 == 0
+        assert demo_dir.stat().st_mode & 0o077 == 0
+
+
+class TestDemoArguments:
+    """The script's own usage."""
+
+    def test_unknown_argument(self, tmp_path: Path) -> None:
+        """An unknown argument is refused with exit code 2 before anything is set up."""
+        result = _run(_demo_copy(tmp_path), tmp_path / "demo", "--bogus")
+        assert result.returncode == 2
+        assert "--setup-only" in result.stderr
+        assert not (tmp_path / "demo").exists()
+
+    def test_help(self, tmp_path: Path) -> None:
+        """``--help`` describes the script and sets nothing up."""
+        result = _run(_demo_copy(tmp_path), tmp_path / "demo", "--help")
+        assert result.returncode == 0
+        assert "--setup-only" in result.stdout
+        assert not (tmp_path / "demo").exists()
