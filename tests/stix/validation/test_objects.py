@@ -178,6 +178,11 @@ class TestIdentifiers:
         o = {"type": "process", "id": "process--ff1e0780-358c-5808-a8c7-d0fca4ef6ef4", "pid": 1}
         assert only(validator, o) == {"sco-id-version"}
 
+    def test_integer_beyond_64_bits_in_a_contributing_property(self, validator: Validator) -> None:
+        """An SCO value too big for any JSON number is an error, not a crash of the id check."""
+        o = obj(IPV4, value=-(2**63) - 1)
+        assert errors(validator.validate_object(o))
+
     def test_versioned_sco_must_not_use_the_stix_namespace(self, validator: Validator) -> None:
         """An SCO with created and a matching STIX-namespace v5 id is an error (section 3.6)."""
         o = obj(IPV4, created="2024-01-01T00:00:00.000Z")
