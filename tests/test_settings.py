@@ -105,6 +105,22 @@ class TestFile:
         with pytest.raises(SettingsError, match="host"):
             Settings.load(toml(tmp_path, text), environ={})
 
+    @pytest.mark.parametrize(
+        ("text", "name"),
+        [
+            ("status_retention_hours = 23\n", "status_retention_hours"),
+            ("status_retention_hours = -1\n", "status_retention_hours"),
+            ("max_content_length = 9007199254740992\n", "max_content_length"),
+            ("max_content_length = 0\n", "max_content_length"),
+            ("auth_cache_seconds = -5\n", "auth_cache_seconds"),
+        ],
+    )
+    def test_out_of_range_values_are_refused(self, tmp_path: Path, text: str, name: str) -> None:
+        """Statuses kept under 24 h (TAXII 4.3), bodies beyond 2^53-1 bytes or a negative
+        cache time are refused at start-up, naming the setting."""
+        with pytest.raises(SettingsError, match=name):
+            Settings.load(toml(tmp_path, text), environ={})
+
     def test_wrong_kind_for_a_boolean(self, tmp_path: Path) -> None:
         """A number other than 0 or 1 for a boolean setting is refused."""
         with pytest.raises(SettingsError, match="public_discovery"):

@@ -12,6 +12,8 @@ from dataclasses import dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
+from stixhub.stix import MAX_JSON_INTEGER
+
 __all__ = ["DEFAULT_DB_URL", "Settings", "SettingsError"]
 
 DEFAULT_DB_URL = "sqlite:///stixhub.db"
@@ -19,6 +21,9 @@ DEFAULT_DB_URL = "sqlite:///stixhub.db"
 
 class SettingsError(ValueError):
     """Raised when a setting has a value of the wrong kind or out of range."""
+
+
+MIN_STATUS_RETENTION_HOURS = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,8 +107,17 @@ class Settings:
             raise SettingsError("port must be at most 65535")
         if self.default_page_size > self.max_page_size:
             raise SettingsError("default_page_size cannot exceed max_page_size")
-        if self.max_content_length <= 0 or self.max_json_depth <= 0:
-            raise SettingsError("max_content_length and max_json_depth must be positive")
+        if not 0 < self.max_content_length <= MAX_JSON_INTEGER:
+            raise SettingsError(f"max_content_length must be from 1 to {MAX_JSON_INTEGER}")
+        if self.max_json_depth <= 0:
+            raise SettingsError("max_json_depth must be positive")
+        if self.status_retention_hours < MIN_STATUS_RETENTION_HOURS:
+            # TAXII 2.1 section 4.3: a client may fetch a status for at least 24 hours.
+            raise SettingsError(
+                f"status_retention_hours must be at least {MIN_STATUS_RETENTION_HOURS}"
+            )
+        if self.auth_cache_seconds < 0:
+            raise SettingsError("auth_cache_seconds cannot be negative")
         if (self.tls_cert is None) != (self.tls_key is None):
             raise SettingsError("tls_cert and tls_key go together")
         if self.secret_key is not None:

@@ -3,6 +3,8 @@
 import uuid
 from pathlib import Path
 
+import pytest
+
 from stixhub.cli._errors import EXIT_FAILED, EXIT_USAGE
 from stixhub.store import Rights, SqlStore, hash_token, verify_password
 from tests.cli._helpers import Cli, one_line_error
@@ -71,6 +73,13 @@ class TestApiRoot:
     def test_zero_content_length_is_refused(self, cli: Cli) -> None:
         """A content limit below one byte is refused by the option itself."""
         result = cli("api-root", "add", "intel", "--title", "T", "--max-content-length", "0")
+        assert result.exit_code == EXIT_USAGE
+        one_line_error(result)
+
+    @pytest.mark.parametrize("size", [str(2**53), "9999999999999999999"])
+    def test_content_length_beyond_json_integers_is_refused(self, cli: Cli, size: str) -> None:
+        """TAXII 2: a max_content_length beyond 2^53-1 could not be advertised; exit 2, one line."""
+        result = cli("api-root", "add", "intel", "--title", "T", "--max-content-length", size)
         assert result.exit_code == EXIT_USAGE
         one_line_error(result)
 

@@ -217,9 +217,9 @@ class TestApiRoots:
         store.create_api_root("x" * 100, "T")
         assert store.get_api_root("x" * 100).name == "x" * 100
 
-    @pytest.mark.parametrize("size", [0, -1])
+    @pytest.mark.parametrize("size", [0, -1, 2**53])
     def test_max_content_length_must_be_positive(self, store: SqlStore, size: int) -> None:
-        """A max_content_length of zero or less is refused."""
+        """A max_content_length below 1 or beyond TAXII's 2^53-1 (section 2) is refused."""
         with pytest.raises(InvalidName, match="max_content_length"):
             store.create_api_root("api1", "T", max_content_length=size)
 

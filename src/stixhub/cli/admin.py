@@ -10,6 +10,7 @@ import click
 
 from stixhub.cli._context import HubContext, db_option, pass_hub
 from stixhub.cli._output import echo_table
+from stixhub.stix import MAX_JSON_INTEGER
 from stixhub.store import (
     AlreadyExists,
     Collection,
@@ -58,7 +59,7 @@ def api_root() -> None:
 @click.option("--description", default=None, help="Human-readable description.")
 @click.option(
     "--max-content-length",
-    type=click.IntRange(min=1),
+    type=click.IntRange(min=1, max=MAX_JSON_INTEGER),
     default=None,
     metavar="BYTES",
     help="Largest request body accepted and advertised (default: the max_content_length setting).",

@@ -6,7 +6,7 @@ This package imports nothing else of stixhub; every other layer may import it.
 from stixhub.stix._documents import Document, NotADocument, parse_document, split_document
 from stixhub.stix._door import DoorFailure, PreparedObject, prepare_object
 from stixhub.stix._errors import InvalidJSON, InvalidTimestamp, StixError
-from stixhub.stix._json import loads_untrusted
+from stixhub.stix._json import MAX_JSON_INTEGER, loads_untrusted
 from stixhub.stix._timestamps import (
     format_taxii_timestamp,
     parse_rfc3339_micros,
@@ -14,6 +14,7 @@ from stixhub.stix._timestamps import (
 )
 
 __all__ = [
+    "MAX_JSON_INTEGER",
     "Document",
     "DoorFailure",
     "InvalidJSON",

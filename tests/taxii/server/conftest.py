@@ -106,8 +106,9 @@ def hub_factory(db_url: str) -> Iterator[Callable[..., Hub]]:
         token = new_token()
         store.add_token("reader", hash_token(store.secret_key(), token))
         headers["reader-token"] = {**ACCEPT, "Authorization": f"Bearer {token}"}
+        base_url = settings.pop("base_url", "https://testserver")
         app = create_app(Settings(db=db_url, **settings), store)
-        client = TestClient(app, base_url="https://testserver")
+        client = TestClient(app, base_url=base_url)
         client.__enter__()
         made.append((store, client))
         return Hub(store, client, headers, clock)

@@ -63,6 +63,19 @@ class TestDiscovery:
         hub = hub_factory(public_base_url="https://hub.example/")
         assert hub.get("/taxii2/").json()["api_roots"] == ["https://hub.example/api1/"]
 
+    def test_plain_http_lists_paths_not_http_urls(self, hub_factory: Callable[..., Hub]) -> None:
+        """4.1.1: over plain HTTP an api_roots entry is a path with one leading slash."""
+        hub = hub_factory(base_url="http://testserver", default_api_root="api1")
+        body = hub.get("/taxii2/").json()
+        assert body["api_roots"] == ["/api1/"]
+        assert body["default"] == "/api1/"
+        assert hub.get(body["api_roots"][0]).status_code == 200
+
+    def test_http_public_base_url_keeps_its_path(self, hub_factory: Callable[..., Hub]) -> None:
+        """4.1.1: an http public_base_url with a path prefix gives paths under that prefix."""
+        hub = hub_factory(public_base_url="http://hub.example/taxii")
+        assert hub.get("/taxii2/").json()["api_roots"] == ["/taxii/api1/"]
+
     def test_anonymous_discovery_gets_401(self, hub: Hub) -> None:
         """4.1: discovery without credentials (not public) gets 401 with WWW-Authenticate."""
         r = hub.get("/taxii2/", "anonymous")

@@ -168,6 +168,17 @@ class TestGetStatus:
         assert r.status_code == 401
         assert "www-authenticate" in r.headers
 
+    def test_expired_status_is_404_even_before_any_purge(self, hub: Hub) -> None:
+        """4.3: a status past its retention is 404 although no later POST purged it yet."""
+        service = hub.client.app.state.service  # type: ignore[attr-defined]
+        real = time.time_ns() // 1000
+        body = post(hub, [indicator(1)])
+        service._next_purge = float("inf")
+        service._clock = lambda: real + (service.settings.status_retention_hours - 1) * HOUR
+        assert status_of(hub, body["id"]).status_code == 200
+        service._clock = lambda: real + (service.settings.status_retention_hours + 1) * HOUR
+        assert status_of(hub, body["id"]).status_code == 404
+
     def test_kept_for_a_day_and_expired_later(self, hub: Hub) -> None:
         """4.3: a status is kept at least 24 h, and an expired status id gives 404."""
         service = hub.client.app.state.service  # type: ignore[attr-defined]

@@ -8,6 +8,8 @@ import re
 from calendar import monthrange
 from functools import lru_cache
 
+from stixhub.stix._json import MAX_JSON_INTEGER
+
 __all__ = [
     "ID",
     "MAX_INT",
@@ -30,7 +32,7 @@ ID = re.compile(
 # Section 3.1: 3 to 250 characters; types use a-z 0-9 and '-', properties a-z 0-9 and '_'.
 TYPE_NAME = re.compile(r"[a-z][a-z0-9-]{1,248}[a-z0-9]")
 PROPERTY_NAME = re.compile(r"[a-z][a-z0-9_]{2,249}")
-MAX_INT = 2**53 - 1
+MAX_INT = MAX_JSON_INTEGER
 
 
 @lru_cache(maxsize=16384)

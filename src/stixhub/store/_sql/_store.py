@@ -33,7 +33,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql.elements import ColumnElement
 
-from stixhub.stix import PreparedObject, format_taxii_timestamp
+from stixhub.stix import MAX_JSON_INTEGER, PreparedObject, format_taxii_timestamp
 from stixhub.store._errors import AlreadyExists, InvalidName, NotFound
 from stixhub.store._model import (
     Account,
@@ -153,8 +153,10 @@ class SqlStore:
     ) -> ApiRoot:
         """Create an API root; its name becomes the URL segment ``/{name}/``."""
         check_api_root_name(name)
-        if max_content_length <= 0:
-            raise InvalidName("max_content_length must be a positive number of bytes")
+        if not 0 < max_content_length <= MAX_JSON_INTEGER:
+            raise InvalidName(
+                f"max_content_length must be a number of bytes from 1 to {MAX_JSON_INTEGER}"
+            )
         try:
             with self._write() as conn, conn.begin():
                 conn.execute(

@@ -9,7 +9,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from stixhub.stix import InvalidTimestamp, parse_rfc3339_micros, parse_stix_timestamp_key
+from stixhub.stix import (
+    MAX_JSON_INTEGER,
+    InvalidTimestamp,
+    parse_rfc3339_micros,
+    parse_stix_timestamp_key,
+)
 from stixhub.store import VersionFilter
 from stixhub.taxii.server._errors import InvalidParameter
 
@@ -26,7 +31,6 @@ DELETE_PARAMS = frozenset({"match[version]", "match[spec_version]"})
 # The filters a ``next`` token carries; limit may change from page to page.
 FILTER_NAMES = ("added_after", "match[id]", "match[type]", "match[version]", "match[spec_version]")
 
-_MAX_INT = 2**53 - 1
 _SPEC_VERSION = re.compile(r"\d{1,3}\.\d{1,3}")
 _LIMIT = re.compile(r"\+?[0-9]+")
 
@@ -71,7 +75,7 @@ class Filters:
             if _LIMIT.fullmatch(raw["limit"].strip()) is None or not digits:
                 raise InvalidParameter("limit must be a whole number greater than 0")
             # Any positive integer is a valid limit (3.4); the server caps it later.
-            limit = _MAX_INT if len(digits) > 16 else min(int(digits), _MAX_INT)
+            limit = MAX_JSON_INTEGER if len(digits) > 16 else min(int(digits), MAX_JSON_INTEGER)
         next_token = raw.get("next")
         if next_token is not None and not next_token:
             raise InvalidParameter("next must not be empty")

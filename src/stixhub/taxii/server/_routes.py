@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Callable
 from http import HTTPStatus
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 from starlette.concurrency import run_in_threadpool
@@ -77,6 +78,20 @@ def _micros() -> int:
     return time.time_ns() // 1000
 
 
+def api_root_url(base: str, name: str) -> str:
+    """How discovery names an API root (section 4.1.1).
+
+    An entry must be an absolute HTTPS URL or a path: so a hub reached over plain HTTP (a
+    test bed, or behind a proxy whose ``public_base_url`` was not set) lists paths, which
+    clients resolve against the discovery URL, instead of an ``http://`` URL the spec forbids.
+    """
+    parts = urlsplit(base)
+    path = f"{parts.path.rstrip('/')}/{name}/"
+    if parts.scheme == "https":
+        return f"https://{parts.netloc}{path}"
+    return path
+
+
 class TaxiiService:
     """Serves the TAXII 2.1 API from a Store, for one set of settings."""
 
@@ -89,6 +104,8 @@ class TaxiiService:
         self.auth = Authenticator(store, key, settings.auth_cache_seconds)
         self.cursors = CursorCodec(key)
         self._clock = clock
+        # Microseconds a status is served after its POST (section 4.3).
+        self._status_retention = settings.status_retention_hours * 3600 * 1_000_000
         self._next_purge = 0.0
 
     # --- shared steps -------------------------------------------------------------------
@@ -191,7 +208,7 @@ class TaxiiService:
             resource["description"] = self.settings.discovery_description
         if self.settings.discovery_contact:
             resource["contact"] = self.settings.discovery_contact
-        urls = [f"{base.rstrip('/')}/{name}/" for name in roots]
+        urls = [api_root_url(base, name) for name in roots]
         if self.settings.default_api_root in roots:
             resource["default"] = urls[roots.index(self.settings.default_api_root)]
         if urls:
@@ -219,7 +236,11 @@ class TaxiiService:
             record = self.store.get_status(params["api_root"], params["status_id"])
         except NotFound:
             record = None
-        if record is None or record.account_id != caller.account.id:
+        if (
+            record is None
+            or record.account_id != caller.account.id
+            or record.created < self._clock() - self._status_retention
+        ):
             raise ResourceNotFound("no such status, or it has expired")
         return taxii_raw(record.body)
 
@@ -386,8 +407,7 @@ class TaxiiService:
         now = time.monotonic()
         if now >= self._next_purge:
             self._next_purge = now + _STATUS_PURGE_INTERVAL
-            keep = self.settings.status_retention_hours * 3600 * 1_000_000
-            self.store.purge_statuses(self._clock() - keep)
+            self.store.purge_statuses(self._clock() - self._status_retention)
 
 
 async def _read_body(request: Request, limit: int) -> bytes:
