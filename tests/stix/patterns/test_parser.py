@@ -19,7 +19,12 @@ from stixhub.stix.patterns import (
     Qualified,
     parse_pattern,
 )
-from stixhub.stix.patterns._parser import _split_path, _tokenize_quickly, _tokenize_slowly
+from stixhub.stix.patterns._parser import (
+    _Parser,
+    _split_path,
+    _tokenize_quickly,
+    _tokenize_slowly,
+)
 
 
 def _comparison(text: str) -> Comparison:
@@ -195,7 +200,7 @@ class TestStix20StartStop:
 
 # Characters patterns are made of, and some they must not contain, for the lexer property.
 _LEXER_ALPHABET = [
-    *"[]():.,*=<>!'\\/ \t\nabtfhTXZ_-+019%",
+    *"[]():.,*=<>!'\\/ \t\nabtfhTXZ_-+019%\u00a0\u3000\u2028\x1c",
     "AND", "OR", "NOT", "IN", "LIKE", "true", "t'", "h'", "b'", "/*", "*/", "//", "\u00e9",
     "a:b", "x-y:z", "AND:", ":OR",
 ]  # fmt: skip
@@ -238,3 +243,91 @@ class TestLexer:
         """A bad character after a comment is an error even if a later '*/' could hide it."""
         with pytest.raises(PatternSyntaxError, match="unexpected character"):
             parse_pattern("[a:x = 1] /* c */ \\ /* d */")
+
+
+# The WS rule of STIXPattern.g4 (STIX 2.1), and characters that look like space but are not in it.
+_GRAMMAR_SPACES = (
+    "\t\n\x0b\x0c\r \x85\xa0\u1680"
+    + "".join(map(chr, range(0x2000, 0x200B)))
+    + ("\u2028\u2029\u202f\u205f\u3000")
+)
+_NOT_SPACES = "\x1c\x1d\x1e\x1f\u180e\u200b\u2060\ufeff"
+
+
+class TestUnicodeWhiteSpace:
+    @pytest.mark.parametrize("space", list(_GRAMMAR_SPACES))
+    def test_every_space_of_the_grammar_separates_tokens(self, space: str) -> None:
+        """Each character of the grammar's WS rule may stand between any two tokens."""
+        text = (
+            f"{space}[{space}file:name{space}={space}'a'{space}AND{space}file:size{space}>"
+            f"{space}1]{space}OR{space}[{space}url:value{space}LIKE{space}'x%'{space}]{space}"
+        )
+        tree = parse_pattern(text)
+        assert str(tree) == "[file:name = 'a' AND file:size > 1] OR [url:value LIKE 'x%']"
+        assert tree.root.pos == text.index("[")
+
+    @pytest.mark.parametrize("space", list(_GRAMMAR_SPACES))
+    def test_the_one_comparison_form_accepts_every_space(self, space: str) -> None:
+        """The single-comparison form is read alike with any WS character around its parts."""
+        text = f"{space}[{space}file:hashes.MD5{space}={space}'a'{space}]{space}"
+        assert repr(parse_pattern(text)) == repr(_Parser(text).pattern())
+
+    @pytest.mark.parametrize("char", list(_NOT_SPACES))
+    def test_characters_outside_the_ws_rule_are_refused_at_their_column(self, char: str) -> None:
+        """U+001C-001F, U+180E, U+200B, U+2060 and U+FEFF are not white space in the grammar."""
+        with pytest.raises(PatternSyntaxError, match="unexpected character") as caught:
+            parse_pattern(f"[file:name{char}= 'a']")
+        assert caught.value.column == 11
+
+    def test_space_inside_a_string_is_kept(self) -> None:
+        """A Unicode space inside a string constant is part of the value, not skipped."""
+        assert _comparison("[file:name = 'a\u3000b']").value == Constant("string", "a\u3000b")
+
+
+# Pieces of single-comparison patterns and of what must fall back to the general parser.
+_SIMPLE_ALPHABET = [
+    "[", "]", " ", "\u00a0", "\n", "file", "x-y", "url", ":", "name", "value", "hashes", ".",
+    "'SHA-256'", "'a\\'b'", "'a\\\\'", "MD5", "SHA-256", "=", "==", "!=", "<>", "<", "<=", ">",
+    ">=", "LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET", "NOT", "AND", "true", "'x'", "'%.x'", "'",
+    "1", "t'", "/* c */", "-", "_", "\u00e9",
+]  # fmt: skip
+
+
+class TestOneComparisonForm:
+    @settings(max_examples=500, deadline=None)
+    @given(
+        st.lists(st.sampled_from(_SIMPLE_ALPHABET), max_size=12).map("".join)
+        | st.builds(
+            "[{}:{}{}{}{}{}]".format,
+            st.sampled_from(["file", "x-y", "AND", "a_b"]),
+            st.sampled_from(["name", "hashes.MD5", "hashes.'SHA-256'", "true", "a-b", "x.IN"]),
+            st.sampled_from(["", " ", "\u3000", "\t\n"]),
+            st.sampled_from(["=", "<>", "LIKE", "ISSUBSET", "NOT LIKE", ">="]),
+            st.sampled_from(["", " ", "\u2028"]),
+            st.sampled_from(["'v'", "'a\\'b'", "'c:\\\\'", "1", "'bad\\q'", "t'x'"]),
+        )
+    )
+    def test_fast_form_builds_the_general_parsers_tree(self, text: str) -> None:
+        """parse_pattern gives the general parser's tree, positions included, or its error."""
+        try:
+            expected = repr(_Parser(text).pattern())
+        except PatternSyntaxError as exc:
+            expected = f"error {exc.message} at {exc.column}"
+        try:
+            got = repr(parse_pattern(text))
+        except PatternSyntaxError as exc:
+            got = f"error {exc.message} at {exc.column}"
+        if text.strip():
+            assert got == expected
+
+    def test_positions_of_the_fast_form(self) -> None:
+        """The one-comparison form records the offsets of every node."""
+        root = parse_pattern(" [ file:hashes.'SHA-256' LIKE 'a\\'b' ] ").root
+        assert isinstance(root, Observation)
+        comparison = root.expression
+        assert isinstance(comparison, Comparison)
+        assert (root.pos, root.end) == (1, 38)
+        assert (comparison.pos, comparison.end) == (3, 36)
+        assert (comparison.path.pos, comparison.path.end) == (3, 24)
+        assert [step.pos for step in comparison.path.steps] == [8, 15]
+        assert comparison.value == Constant("string", "a'b")

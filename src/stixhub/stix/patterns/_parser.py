@@ -2,8 +2,13 @@
 
 The grammar is the one of OASIS ``STIXPattern.g4`` (STIX 2.1): keywords are upper case and
 case-sensitive, ``true``/``false`` lower case; white space and ``/* */`` or ``//`` comments
-separate tokens. A hand-written parser is used instead of a generated one because it is many
-times faster, gives one precise column per error, and needs no runtime dependency.
+separate tokens. White space is the grammar's ``WS`` rule, which names Unicode spaces too:
+U+0009-000D, U+0020, U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F, U+205F
+and U+3000 (not every character Python's ``str.isspace`` accepts: U+001C-001F are not).
+A hand-written parser is used instead of a generated one because it is many times faster,
+gives one precise column per error, and needs no runtime dependency. Patterns of the most
+common shape, one comparison with a string (``[ipv4-addr:value = '198.51.100.1']``), are read
+by one regular expression without the token list (``_SIMPLE``); the tree is the same.
 
 String constants follow section 9.3: the only escapes are ``\\'`` and ``\\\\``; any other
 backslash is an error (this is what makes ``'C:\\Windows'`` invalid, case B23).
@@ -43,7 +48,9 @@ __all__ = ["MAX_DEPTH", "MAX_PATTERN_LENGTH", "parse_pattern"]
 MAX_PATTERN_LENGTH = 1_000_000
 MAX_DEPTH = 100
 
-_SKIP = re.compile(r"(?:[ \t\r\n\x0b\x0c]+|/\*.*?\*/|//[^\r\n]*)+", re.S)
+# The ``WS`` rule of STIXPattern.g4, character for character.
+_WS = r"[ \t\r\n\x0b\x0c\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"
+_SKIP = re.compile(rf"(?:{_WS}+|/\*.*?\*/|//[^\r\n]*)+", re.S)
 _NUMBER = re.compile(r"[+-]?(?:[0-9]*\.[0-9]+|0|[1-9][0-9]*)")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*")
 _TIMESTAMP = re.compile(
@@ -76,20 +83,36 @@ _Token = tuple[TokenKind, str, int, int, Constant | None]
 
 # The whole lexer as one regular expression: each match is the white space and comments
 # before a token, then the token, in one group per token class tried in the order the grammar
-# resolves ambiguities. ``findall`` runs it over the whole text in one call; if the matches do
-# not cover the text (a bad escape, an unclosed string, a stray character), ``_scan`` reads
-# token by token and reports the precise error. The white space is an atomic group: if the
-# token after a comment is bad, the comment must not be stretched to a later ``*/`` instead.
+# resolves ambiguities (punctuation first because it is the most frequent: ``.`` followed by
+# a digit is left to the number). ``findall`` runs it over the whole text in one call; if the
+# matches do not cover the text (a bad escape, an unclosed string, a stray character),
+# ``_scan`` reads token by token and reports the precise error. The white space is possessive:
+# if the token after a comment is bad, the comment must not be stretched to a later ``*/``.
 _LEXER = re.compile(
-    r"""((?>[ \t\r\n\x0b\x0c]*(?:(?:/\*.*?\*/|//[^\r\n]*)[ \t\r\n\x0b\x0c]*)*))(?:"""
-    r"""('[^'\\]*(?:\\['\\][^'\\]*)*')"""  # string
-    r"""|([thb]'[^'\\]*')"""  # timestamp, hex or binary
-    r"""|((?![thb]')[A-Za-z_][A-Za-z0-9_-]*:(?![thb]')[A-Za-z_][A-Za-z0-9_]*(?![\w-]))"""  # path
-    r"""|((?![thb]')[A-Za-z_][A-Za-z0-9_-]*)"""  # identifier, keyword, true/false
+    rf"""({_WS}*+(?:(?:/\*.*?\*/|//[^\r\n]*+){_WS}*+)*+)(?:"""
+    r"""(==?|!=|<[=>]?|>=?|[\[\]():,*]|\.(?![0-9]))"""  # operator or punctuation
+    r"""|('[^'\\]*+(?:\\['\\][^'\\]*+)*+')"""  # string
+    r"""|([thb]'[^'\\]*+')"""  # timestamp, hex or binary
+    r"""|((?![thb]')[A-Za-z_][A-Za-z0-9_-]*+:(?![thb]')[A-Za-z_][A-Za-z0-9_]*+(?![\w-]))"""  # path
+    r"""|((?![thb]')[A-Za-z_][A-Za-z0-9_-]*+)"""  # identifier, keyword, true/false
     r"""|([+-]?(?:[0-9]*\.[0-9]+|0|[1-9][0-9]*))"""  # number
-    r"""|(<=|>=|!=|<>|==|[=<>\[\]():.,*])"""  # operator or punctuation
     r"""|\Z)""",
     re.S,
+)
+
+
+# The shape of most indicators, ``[type:property = 'value']`` (also with one ``.key`` or
+# ``.'quoted key'`` step and any operator that takes a string), read by one regular
+# expression without tokens; ``_parse_simple`` builds the tree the parser would. Anything
+# else (comments, escapes in a quoted key, NOT, other constants, a keyword where a name is
+# expected) does not match and takes the general path, which also reports every error.
+_SIMPLE = re.compile(
+    rf"{_WS}*+()\[{_WS}*+"
+    r"([A-Za-z_][A-Za-z0-9_-]*+):([A-Za-z_][A-Za-z0-9_]*+)"  # type, property
+    r"(?:\.(?:([A-Za-z_][A-Za-z0-9_]*+)|'([^'\\]*+)'))?"  # one key, bare or quoted
+    rf"(?:{_WS}*+(==?|!=|<[=>]?|>=?)|{_WS}++(LIKE|MATCHES|ISSUBSET|ISSUPERSET))"
+    rf"{_WS}*+('[^'\\]*+(?:\\['\\][^'\\]*+)*+')"  # the string constant
+    rf"{_WS}*+\](){_WS}*+\Z"
 )
 
 
@@ -154,7 +177,7 @@ def _tokenize_quickly(text: str) -> list[_Token] | None:  # noqa: PLR0912  one h
     symbols = _SYMBOLS
     keywords = KEYWORDS
     i = 0
-    for space, string, prefixed, path, word, number, symbol in _LEXER.findall(text):
+    for space, symbol, string, prefixed, path, word, number in _LEXER.findall(text):
         pos = i + len(space) if space else i
         if symbol:  # the most frequent class first
             end = pos + len(symbol)
@@ -695,6 +718,46 @@ def parse_pattern(text: str, *, stix_version: str = "2.1") -> Pattern:
     """
     if len(text) > MAX_PATTERN_LENGTH:
         raise PatternLimitError(f"pattern is longer than {MAX_PATTERN_LENGTH} characters", 1)
+    m = _SIMPLE.match(text)
+    if m is not None:
+        simple = _parse_simple(m, text)
+        if simple is not None:
+            return simple
     if not text.strip():
         raise PatternSyntaxError("pattern is empty", 1)
     return _Parser(text, strings_in_start_stop=stix_version == "2.0").pattern()
+
+
+def _parse_simple(m: "re.Match[str]", text: str) -> Pattern | None:
+    """The tree of a pattern ``_SIMPLE`` matched, as ``_Parser`` builds it; None for a name
+    that is a keyword (the general path then reports it)."""
+    object_type, prop, key, quoted_key, op, word, raw = m.group(2, 3, 4, 5, 6, 7, 8)
+    keywords = KEYWORDS
+    if object_type in keywords or prop in keywords or key in keywords:
+        return None
+    type_pos = m.start(2)
+    steps: tuple[KeyStep, ...]
+    if key is not None:
+        steps = (KeyStep(prop, m.start(3)), KeyStep(key, m.start(4)))
+        path_end = m.end(4)
+    elif quoted_key is not None:
+        steps = (KeyStep(prop, m.start(3)), KeyStep(quoted_key, m.start(5) - 1))
+        path_end = m.end(5) + 1
+    else:
+        steps = (KeyStep(prop, m.start(3)),)
+        path_end = m.end(3)
+    value_pos = m.start(8)
+    value_end = m.end(8)
+    body = raw[1:-1]
+    value = Constant(
+        "string", body if "\\" not in body else _ESCAPE.sub(r"\1", body), raw, value_pos, value_end
+    )
+    comparison = Comparison(
+        ObjectPath(object_type, steps, type_pos, path_end),
+        word or _OPERATOR_ALIASES.get(op, op),
+        value,
+        False,
+        type_pos,
+        value_end,
+    )
+    return Pattern(Observation(comparison, m.start(1), m.start(9)), text)
