@@ -1117,3 +1117,27 @@ class TestConcurrentWriters:
         dates = [r.date_added for r in still_hub.manifest()]
         assert len(dates) == self.THREADS * self.ENVELOPES
         assert dates == sorted(set(dates))
+
+
+class TestStatistics:
+    """``refresh_statistics`` after bulk loads."""
+
+    def test_planner_sees_a_bulk_load(self, store: SqlStore, collection_id: str) -> None:
+        """After a bulk load and refresh_statistics, the planner knows how many rows there are."""
+        put(store, collection_id, *(sdo(n, 1) for n in range(300)))
+        store.refresh_statistics()
+        with store.engine.connect() as conn:
+            if store.engine.dialect.name == "postgresql":
+                estimate = conn.exec_driver_sql(
+                    "SELECT reltuples FROM pg_class WHERE oid = 'objects'::regclass"
+                ).scalar()
+            else:
+                # sqlite_stat1 holds "rows-in-index avg-rows-per-key..." per index.
+                stat = conn.exec_driver_sql(
+                    "SELECT stat FROM sqlite_stat1 WHERE idx = 'ix_objects_last'"
+                ).scalar()
+                estimate = str(stat).split()[0] if stat is not None else None
+        assert estimate is not None
+        assert float(estimate) >= 300
+        page = store.get_objects(collection_id, ObjectQuery(limit=10))
+        assert len(page.records) == 10

@@ -137,6 +137,8 @@ def load(hub: HubContext, collection_id: str, files: tuple[Path, ...]) -> None:
             click.echo(f"{path}: {tally.summary()}")
             total.absorb(tally)
 
+    if total.stored:
+        store.refresh_statistics()
     for line in total.failures[:MAX_FAILURES_SHOWN]:
         click.echo(line, err=True)
     if len(total.failures) > MAX_FAILURES_SHOWN:

@@ -129,6 +129,9 @@ class Store(Protocol):
     def count_objects(self, collection_id: str) -> int:
         """How many object versions a collection holds."""
 
+    def refresh_statistics(self) -> None:
+        """Let the database's query planner see the current table sizes, after a bulk load."""
+
     def save_status(self, record: StatusRecord) -> None:
         """Keep a status resource."""
 

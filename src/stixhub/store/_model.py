@@ -5,7 +5,7 @@ Times are integers: microseconds since the Unix epoch, UTC (see stixhub.stix tim
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Generic, NamedTuple, TypeVar
 
 __all__ = [
     "Account",
@@ -101,9 +101,13 @@ class ObjectQuery:
     spec_versions: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
-class ManifestRecord:
-    """One stored version of one object, without its content (section 5.3.1)."""
+class ManifestRecord(NamedTuple):
+    """One stored version of one object, without its content (section 5.3.1).
+
+    Page records are tuples rather than frozen dataclasses: a page builds a thousand of
+    them per request, and a frozen dataclass's ``__init__`` cost a sixth of a page's
+    server time (py-spy, docs/benchmarks.md).
+    """
 
     id: str
     date_added: int
@@ -112,8 +116,7 @@ class ManifestRecord:
     media_type: str
 
 
-@dataclass(frozen=True, slots=True)
-class StoredObject:
+class StoredObject(NamedTuple):
     """One stored version of one object, with the canonical JSON bytes as stored."""
 
     id: str

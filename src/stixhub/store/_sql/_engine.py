@@ -9,6 +9,7 @@ write lock up front, which is what serialises writers and keeps ``date_added`` i
 from pathlib import Path
 from typing import Any
 
+import psycopg
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
@@ -54,7 +55,28 @@ def make_engine(url: str | URL, pool_size: int = 10, max_overflow: int = 20) -> 
         raise DatabaseNotReady(
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
         )
-    return create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True)
+    engine = create_engine(
+        parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
+    )
+    event.listen(engine, "connect", _postgresql_on_connect)
+    return engine
+
+
+class _BinaryCursor(psycopg.Cursor[Any]):
+    """A cursor that asks PostgreSQL for results in binary format.
+
+    In the default text format the server sends every ``bytea`` hex-encoded, twice its size,
+    and the driver decodes it again: for a 1,000-object page that is most of the page's
+    latency. Binary results arrive as the stored bytes.
+    """
+
+    def __init__(self, connection: psycopg.Connection[Any], **kwargs: Any) -> None:
+        super().__init__(connection, **kwargs)
+        self.format = psycopg.pq.Format.BINARY
+
+
+def _postgresql_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    dbapi_connection.cursor_factory = _BinaryCursor
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:

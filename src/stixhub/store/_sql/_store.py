@@ -779,6 +779,20 @@ class SqlStore:
                 conn.scalar(select(func.count()).where(o.collection_id == collection_id)) or 0
             )
 
+    def refresh_statistics(self) -> None:
+        """Update the planner's statistics of the objects table (run after bulk loads).
+
+        PostgreSQL plans a page query from its row estimates. Right after a bulk load, before
+        autovacuum has analysed the table, it still believes the collection holds a handful
+        of rows and answers each page by reading and sorting the whole collection (a bitmap
+        heap scan, measured at 18 ms instead of 0.5 ms for 20,000 objects, and linear in the
+        collection's size) instead of walking ``ix_objects_last``. SQLite gets the same, so
+        its planner chooses from measured rather than assumed index selectivity.
+        """
+        with self.engine.connect() as conn:
+            conn.exec_driver_sql("ANALYZE objects")
+            conn.commit()
+
     # --- statuses -----------------------------------------------------------------------
 
     def save_status(self, record: StatusRecord) -> None:
