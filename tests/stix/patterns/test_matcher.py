@@ -4,7 +4,8 @@ from typing import Any
 
 import pytest
 
-from stixhub.stix.patterns import PatternError, match
+from stixhub.stix.patterns import PatternError, PatternLimitError, compile_pattern, match
+from stixhub.stix.patterns._matcher import MAX_STEPS, observations_from
 
 from ._corpus import load, matcher_cases
 
@@ -90,3 +91,93 @@ class TestSemantics:
         before = text.format(stop="2023-12-02T00:00:00Z")
         assert match(inside, _OBSERVED, stix_version="2.0").matched
         assert not match(before, _OBSERVED, stix_version="2.0").matched
+
+
+def _timed(count: int, *, spacing: int = 1, cluster: int = 1, number: int = 1) -> list[Any]:
+    """``count`` observed-data objects; each ``cluster`` of them ``spacing`` seconds apart."""
+    observed = []
+    for i in range(count):
+        second = (i // cluster) * spacing
+        stamp = f"2024-01-01T{second // 3600:02d}:{second // 60 % 60:02d}:{second % 60:02d}Z"
+        observed.append(
+            {
+                "type": "observed-data",
+                "id": f"observed-data--{i}",
+                "first_observed": stamp,
+                "last_observed": stamp,
+                "number_observed": number,
+                "objects": {"0": {"type": "x-thing", "a": i + 1}},
+            }
+        )
+    return observed
+
+
+def _steps(pattern: str, observed: Any) -> tuple[bool, int]:
+    result, steps = compile_pattern(pattern).search(observations_from(observed))
+    return result.matched, steps
+
+
+class TestHostilePatterns:
+    def test_repeats_within_prunes_by_the_window(self) -> None:
+        """REPEATS 10 inside WITHIN 1 s on 200 observations a second apart fails in few steps."""
+        pattern = "([x-thing:a > 0] REPEATS 10 TIMES) WITHIN 1 SECONDS"
+        matched, steps = _steps(pattern, _timed(200))
+        assert not matched
+        assert steps < 2_000
+
+    def test_four_way_and_within_prunes_by_the_window(self) -> None:
+        """A 4-way AND under WITHIN 1 s on 200 observations fails in few steps."""
+        pattern = " AND ".join(["[x-thing:a > 0]"] * 4)
+        matched, steps = _steps(f"({pattern}) WITHIN 1 SECONDS", _timed(200))
+        assert not matched
+        assert steps < 4_000  # a few per observation; the old search gave up after 2,000,000
+
+    def test_distinct_and_operands_under_within_prune_too(self) -> None:
+        """Four different AND operands under WITHIN 1 s on 300 observations fail in few steps."""
+        pattern = " AND ".join(f"[x-thing:a > {k}]" for k in range(4))
+        matched, steps = _steps(f"({pattern}) WITHIN 1 SECONDS", _timed(300, spacing=2))
+        assert not matched
+        assert steps < 5_000
+
+    def test_repeats_in_one_window_finds_a_match_at_once(self) -> None:
+        """REPEATS 10 WITHIN 1 s over 300 simultaneous observations matches in a few steps."""
+        pattern = "([x-thing:a > 0] REPEATS 10 TIMES) WITHIN 1 SECONDS"
+        matched, steps = _steps(pattern, _timed(300, cluster=300))
+        assert matched
+        assert steps < 100
+
+    def test_start_stop_is_applied_while_building(self) -> None:
+        """REPEATS 5 under START/STOP holding 4 of 300 observations fails without a search."""
+        pattern = (
+            "([x-thing:a > 0] REPEATS 5 TIMES) "
+            "START t'2024-01-01T00:00:10Z' STOP t'2024-01-01T00:00:14Z'"
+        )
+        matched, steps = _steps(pattern, _timed(300))
+        assert not matched
+        assert steps < 10
+
+    def test_repeats_does_not_enumerate_equivalent_combinations(self) -> None:
+        """REPEATS 301 over 300 observations fails at once instead of trying every subset."""
+        matched, steps = _steps("[x-thing:a > 0] REPEATS 301 TIMES", _timed(300, cluster=300))
+        assert not matched
+        assert steps < 10
+
+    def test_number_observed_instances_are_interchangeable(self) -> None:
+        """Repeats of one observed-data seen 1,000 times are found in a few steps."""
+        matched, steps = _steps("[x-thing:a = 1] REPEATS 50 TIMES", _timed(1, number=1000))
+        assert matched
+        assert steps < 200
+
+    def test_followedby_bounds_the_left_side(self) -> None:
+        """FOLLOWEDBY whose right side ends before every left candidate fails in a few steps."""
+        observed = _timed(300)
+        observed[0]["objects"]["0"] = {"type": "x-other", "b": 1}
+        matched, steps = _steps("[x-thing:a > 0] FOLLOWEDBY [x-other:b = 1]", observed)
+        assert not matched
+        assert steps < 10
+
+    def test_step_limit_refuses_what_pruning_cannot_settle(self) -> None:
+        """Ten different AND operands over clusters of nine observations hit the step limit."""
+        pattern = " AND ".join(f"[x-thing:a > {k}]" for k in range(10))
+        with pytest.raises(PatternLimitError, match=f"more than {MAX_STEPS} search steps"):
+            match(f"({pattern}) WITHIN 1 SECONDS", _timed(300, spacing=10, cluster=9))

@@ -9,10 +9,12 @@ sides, so ``[file:name = 'a' AND file:size = 1]`` needs one file with both prope
 observed-data object with ``number_observed`` n counts as n observations. Observation
 operators and qualifiers search for a *binding*: one distinct observation per observation
 expression, whose ``first_observed``/``last_observed`` windows satisfy FOLLOWEDBY, WITHIN and
-START/STOP. The search is lazy and stops at the first binding; a work budget bounds it so that
-a hostile pattern cannot run forever.
+START/STOP. The search stops at the first binding, applies every time constraint while a
+binding grows, and is bounded by ``MAX_STEPS``, so that a hostile pattern is refused with
+``PatternLimitError`` in a fraction of a second instead of running for minutes.
 """
 
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,7 @@ from stixhub.stix.patterns._predicates import (
 )
 
 __all__ = [
+    "MAX_STEPS",
     "CompiledPattern",
     "MatchResult",
     "ObservedData",
@@ -51,11 +54,11 @@ __all__ = [
     "path_values",
 ]
 
-# Upper bound of candidate combinations tried for one match call; far above any real use.
-MAX_WORK = 2_000_000
-
-Instance = tuple[int, int]  # (observation index, repetition index within number_observed)
-Binding = tuple[Instance, ...]
+# Upper bound of search steps (an observation examined, a partial binding extended) for one
+# match call. A step costs about a microsecond, so a pattern that would need more is refused
+# with PatternLimitError in a fraction of a second; real patterns need a few steps per
+# observation.
+MAX_STEPS = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,156 +282,448 @@ def _compile_expression(node: ComparisonExpression) -> RootTest:
 
 
 # -- observation layer -------------------------------------------------------------------------
-class _Search:
-    """State of one match call: the observations, the roots found, and the work budget."""
+# The binding search is a backtracking search over observations in time order. Every
+# constraint is applied while a binding grows, not after it is complete:
+#
+# * START/STOP bounds each observation (first_observed < STOP, last_observed >= START);
+# * WITHIN keeps the latest first_observed and earliest last_observed of the partial binding,
+#   which bound the next observation on both sides (at most the earliest last + the window,
+#   at least the latest first - the window);
+# * FOLLOWEDBY bounds the right side from below by the left side's latest first_observed,
+#   and the left side from above by the latest last_observed the right side could reach.
+#
+# Observations are sorted by first_observed, so an upper bound on first_observed and a lower
+# bound on last_observed (through the running maximum of last_observed) become index ranges
+# found by bisection. Equivalent combinations are not enumerated: the copies of a REPEATS and
+# identical operands of AND take their observations in non-decreasing time order, and the
+# ``number_observed`` instances of one observed-data object are used first to last. A REPEATS
+# of one [...] stops as soon as fewer usable observations remain than copies are missing.
+Slot = tuple[int, int]  # (number of the [...] leaf, observation position in time order)
+Binding = tuple[Slot, ...]
 
-    __slots__ = ("cap", "observations", "roots", "work")
+_NEG = float("-inf")
+_POS = float("inf")
+
+
+@dataclass(slots=True)
+class _Candidates:
+    """The observations one ``[...]`` matches, in time order, prepared for bisection."""
+
+    positions: list[int]  # observation positions, ascending (so first_observed ascending)
+    firsts: list[int]  # first_observed of each
+    max_lasts: list[int]  # running maximum of last_observed
+    capacity: list[int]  # capacity[k]: usable instances of positions[:k]
+    index: dict[int, int]  # position -> index in positions
+    roots: dict[int, set[str]]  # position -> keys of the objects that satisfied [...]
+
+
+class _Search:
+    """State of one match call: observations in time order, leaf results, the step count."""
+
+    __slots__ = ("avail", "candidates", "firsts", "lasts", "observations", "order", "steps")
 
     def __init__(self, observations: list[ObservedData], cap: int) -> None:
+        order = sorted(
+            range(len(observations)),
+            key=lambda i: (observations[i].first, observations[i].last, i),
+        )
         self.observations = observations
-        self.cap = cap
-        self.roots: dict[int, set[str]] = {}
-        self.work = 0
+        self.order = order  # position -> index in ``observations``
+        self.firsts = [observations[i].first for i in order]
+        self.lasts = [observations[i].last for i in order]
+        # One observed-data object stands for number_observed observations; a binding never
+        # needs more of them than it has observation expressions.
+        self.avail = [min(observations[i].count, cap) for i in order]
+        self.candidates: dict[int, _Candidates] = {}
+        self.steps = 0
 
     def spend(self, amount: int = 1) -> None:
-        self.work += amount
-        if self.work > MAX_WORK:
-            raise PatternLimitError("pattern needs too many combinations to evaluate")
-
-    def latest_first(self, binding: Binding) -> int:
-        return max(self.observations[i].first for i, _ in binding)
-
-    def earliest_last(self, binding: Binding) -> int:
-        return min(self.observations[i].last for i, _ in binding)
+        self.steps += amount
+        if self.steps > MAX_STEPS:
+            raise PatternLimitError(
+                f"pattern needs more than {MAX_STEPS} search steps to evaluate on this data"
+            )
 
 
-Bindings = Callable[[_Search], Iterator[Binding]]
+class _Context:
+    """What the next observation of a partial binding must satisfy.
+
+    ``used`` counts the instances already bound per position; ``windows`` holds, for each
+    enclosing WITHIN, its width and the latest first / earliest last observation time bound
+    so far; ``limit_first`` and ``limit_last`` come from START/STOP and FOLLOWEDBY.
+    ``first_max`` and ``last_min`` combine them all.
+    """
+
+    __slots__ = ("first_max", "last_min", "limit_first", "limit_last", "used", "windows")
+
+    def __init__(
+        self,
+        used: dict[int, int],
+        windows: tuple[tuple[float, float, float], ...],
+        limit_first: float,
+        limit_last: float,
+    ) -> None:
+        self.used = used
+        self.windows = windows
+        self.limit_first = limit_first
+        self.limit_last = limit_last
+        first_max, last_min = limit_first, limit_last
+        for width, latest_first, earliest_last in windows:
+            first_max = min(first_max, earliest_last + width)
+            last_min = max(last_min, latest_first - width)
+        self.first_max = first_max
+        self.last_min = last_min
+
+    def extend(self, search: _Search, binding: Binding) -> "_Context":
+        """The context after ``binding`` joined the partial binding."""
+        used = dict(self.used)
+        search.spend(len(used) >> 4)  # copying the counts is the cost of a long binding
+        for _, position in binding:
+            used[position] = used.get(position, 0) + 1
+        windows = self.windows
+        if windows:
+            latest = max(search.firsts[p] for _, p in binding)
+            earliest = min(search.lasts[p] for _, p in binding)
+            windows = tuple(
+                (width, max(first, latest), min(last, earliest)) for width, first, last in windows
+            )
+        return _Context(used, windows, self.limit_first, self.limit_last)
+
+    def within(self, width: float) -> "_Context":
+        return _Context(
+            self.used, (*self.windows, (width, _NEG, _POS)), self.limit_first, self.limit_last
+        )
+
+    def bounded(self, first_max: float, last_min: float) -> "_Context":
+        if first_max >= self.limit_first and last_min <= self.limit_last:
+            return self
+        return _Context(
+            self.used,
+            self.windows,
+            min(self.limit_first, first_max),
+            max(self.limit_last, last_min),
+        )
 
 
-def _disjoint(a: Binding, b: Binding) -> bool:
-    return not set(a).intersection(b)
+def _latest_first(search: _Search, binding: Binding) -> int:
+    return max(search.firsts[p] for _, p in binding)
 
 
-def _leaf(node: Observation) -> Bindings:
-    test = _compile_expression(node.expression)
+class _Node:
+    """One observation expression compiled for the binding search."""
 
-    def bindings(search: _Search) -> Iterator[Binding]:
-        for index, obs in enumerate(search.observations):
-            roots = test(obs)
-            if roots:
-                search.roots.setdefault(index, set()).update(roots)
-                for k in range(min(obs.count, search.cap)):
-                    yield ((index, k),)
+    size = 1  # observations in one binding
 
-    return bindings
+    def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
+        """Bindings consistent with ``ctx`` whose first slot is at position ``floor`` or later."""
+        raise NotImplementedError
 
+    def feasible(self, search: _Search, ctx: _Context) -> bool:
+        """False when no binding can satisfy ``ctx`` (True proves nothing)."""
+        raise NotImplementedError
 
-def _join(
-    left: Bindings, right: Bindings, accept: Callable[[_Search, Binding, Binding], bool]
-) -> Bindings:
-    def bindings(search: _Search) -> Iterator[Binding]:
-        rights: list[Binding] | None = None
-        for lhs in left(search):
-            if rights is None:
-                rights = list(right(search))
-                if not rights:
-                    return
-            for rhs in rights:
-                search.spend()
-                if _disjoint(lhs, rhs) and accept(search, lhs, rhs):
-                    yield lhs + rhs
-
-    return bindings
+    def latest_last(self, search: _Search, ctx: _Context) -> float:
+        """An upper bound of the earliest last_observed of any binding under ``ctx``."""
+        raise NotImplementedError
 
 
-def _any_order(search: _Search, lhs: Binding, rhs: Binding) -> bool:
-    del search, lhs, rhs
-    return True
+class _Leaf(_Node):
+    """``[...]``: one observation whose objects satisfy the comparisons."""
+
+    def __init__(self, number: int, test: RootTest) -> None:
+        self.number = number
+        self.test = test
+
+    def candidates(self, search: _Search) -> _Candidates:
+        found = search.candidates.get(self.number)
+        if found is None:
+            positions: list[int] = []
+            roots: dict[int, set[str]] = {}
+            for position, index in enumerate(search.order):
+                keys = self.test(search.observations[index])
+                if keys:
+                    positions.append(position)
+                    roots[position] = keys
+            max_lasts: list[int] = []
+            capacity = [0]
+            running = -1 << 62
+            for position in positions:
+                running = max(running, search.lasts[position])
+                max_lasts.append(running)
+                capacity.append(capacity[-1] + search.avail[position])
+            found = _Candidates(
+                positions,
+                [search.firsts[p] for p in positions],
+                max_lasts,
+                capacity,
+                {p: k for k, p in enumerate(positions)},
+                roots,
+            )
+            search.candidates[self.number] = found
+        return found
+
+    def _range(
+        self, search: _Search, ctx: _Context, floor: int | None
+    ) -> tuple[_Candidates, int, int]:
+        found = self.candidates(search)
+        low = bisect_left(found.max_lasts, ctx.last_min)
+        if floor is not None:
+            low = max(low, bisect_left(found.positions, floor))
+        return found, low, bisect_right(found.firsts, ctx.first_max)
+
+    def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
+        found, low, high = self._range(search, ctx, floor)
+        positions, lasts, avail = found.positions, search.lasts, search.avail
+        used, last_min, number = ctx.used, ctx.last_min, self.number
+        for k in range(low, high):
+            search.spend()
+            position = positions[k]
+            if lasts[position] >= last_min and used.get(position, 0) < avail[position]:
+                yield ((number, position),)
+
+    def feasible(self, search: _Search, ctx: _Context) -> bool:
+        _, low, high = self._range(search, ctx, None)
+        return low < high
+
+    def latest_last(self, search: _Search, ctx: _Context) -> float:
+        found, low, high = self._range(search, ctx, None)
+        return found.max_lasts[high - 1] if low < high else _NEG
+
+    def capacity(self, search: _Search, ctx: _Context, floor: int | None) -> int:
+        """An upper bound of the instances still usable under ``ctx`` from ``floor`` on."""
+        found, low, high = self._range(search, ctx, floor)
+        if low >= high:
+            return 0
+        total = found.capacity[high] - found.capacity[low]
+        used = ctx.used
+        if len(used) <= high - low:
+            search.spend(len(used) >> 3)
+            for position, count in used.items():
+                k = found.index.get(position)
+                if k is not None and low <= k < high:
+                    total -= count
+        else:
+            search.spend((high - low) >> 3)
+            for position in found.positions[low:high]:
+                total -= used.get(position, 0)
+        return total
 
 
-def _followed(search: _Search, lhs: Binding, rhs: Binding) -> bool:
-    return search.latest_first(lhs) <= search.earliest_last(rhs)
+class _Union(_Node):
+    """OR: a binding of any operand."""
+
+    def __init__(self, parts: list[_Node]) -> None:
+        self.parts = parts
+        self.size = max(part.size for part in parts)
+
+    def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
+        for part in self.parts:
+            yield from part.bindings(search, ctx, floor)
+
+    def feasible(self, search: _Search, ctx: _Context) -> bool:
+        return any(part.feasible(search, ctx) for part in self.parts)
+
+    def latest_last(self, search: _Search, ctx: _Context) -> float:
+        return max(part.latest_last(search, ctx) for part in self.parts)
 
 
-def _union(parts: list[Bindings]) -> Bindings:
-    def bindings(search: _Search) -> Iterator[Binding]:
-        for part in parts:
-            yield from part(search)
+class _Join(_Node):
+    """AND or FOLLOWEDBY: one binding per operand, on distinct observations.
 
-    return bindings
+    ``same[k]`` marks an AND operand identical to the one before it: such operands are
+    interchangeable, so the search takes their bindings in time order only.
+    """
 
+    def __init__(self, parts: list[_Node], same: list[bool], *, followed: bool) -> None:
+        self.parts = parts
+        self.same = same
+        self.followed = followed
+        self.size = sum(part.size for part in parts)
 
-def _repeats(inner: Bindings, times: int) -> Bindings:
-    def bindings(search: _Search) -> Iterator[Binding]:
-        pool = list(inner(search))
-
-        def extend(start: int, chosen: Binding, need: int) -> Iterator[Binding]:
-            if need == 0:
-                yield chosen
-                return
-            for i in range(start, len(pool) - need + 1):
-                search.spend()
-                if _disjoint(chosen, pool[i]):
-                    yield from extend(i + 1, chosen + pool[i], need - 1)
-
-        yield from extend(0, (), times)
-
-    return bindings
-
-
-def _within(inner: Bindings, micros: float) -> Bindings:
-    def bindings(search: _Search) -> Iterator[Binding]:
-        for binding in inner(search):
-            if search.latest_first(binding) <= search.earliest_last(binding) + micros:
-                yield binding
-
-    return bindings
-
-
-def _start_stop(inner: Bindings, start: int, stop: int) -> Bindings:
-    def bindings(search: _Search) -> Iterator[Binding]:
-        if start >= stop:
+    def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
+        parts, same, followed = self.parts, self.same, self.followed
+        count = len(parts)
+        search.spend(count)
+        if not all(part.feasible(search, ctx) for part in parts):
             return
-        for binding in inner(search):
-            if all(
-                search.observations[i].first < stop and search.observations[i].last >= start
-                for i, _ in binding
-            ):
-                yield binding
+        # FOLLOWEDBY: operand k must start before every later operand can end.
+        first_caps = [_POS] * count
+        if followed:
+            cap = _POS
+            for k in range(count - 1, 0, -1):
+                cap = min(cap, parts[k].latest_last(search, ctx))
+                first_caps[k - 1] = cap
 
-    return bindings
+        def start(k: int, base: _Context, latest: float, key: int | None) -> Iterator[Binding]:
+            bounded = base.bounded(first_caps[k], latest) if followed else base
+            if k == 0:
+                return parts[0].bindings(search, bounded, floor)
+            return parts[k].bindings(search, bounded, key if same[k] else None)
+
+        stack: list[tuple[Iterator[Binding], _Context, float]] = [
+            (start(0, ctx, _NEG, None), ctx, _NEG)
+        ]
+        chosen: list[Binding] = []
+        while stack:
+            generator, base, latest = stack[-1]
+            binding = next(generator, None)
+            if binding is None:
+                stack.pop()
+                if chosen:
+                    chosen.pop()
+                continue
+            search.spend()
+            k = len(stack) - 1
+            if k == count - 1:
+                yield tuple(slot for part in chosen for slot in part) + binding
+                continue
+            extended = base.extend(search, binding)
+            if followed:
+                latest = max(latest, _latest_first(search, binding))
+            if extended.windows or followed:
+                check = extended.bounded(_POS, latest)
+                search.spend(count - k - 1)
+                if not all(parts[j].feasible(search, check) for j in range(k + 1, count)):
+                    continue
+            chosen.append(binding)
+            stack.append((start(k + 1, extended, latest, binding[0][1]), extended, latest))
+
+    def feasible(self, search: _Search, ctx: _Context) -> bool:
+        return all(part.feasible(search, ctx) for part in self.parts)
+
+    def latest_last(self, search: _Search, ctx: _Context) -> float:
+        return min(part.latest_last(search, ctx) for part in self.parts)
 
 
-def _compile_observation(node: ObservationExpression) -> tuple[Bindings, int]:
-    """The binding search for one node, and how many observations one binding holds."""
+class _Repeats(_Node):
+    """REPEATS n TIMES: n bindings of the operand on distinct observations, in time order."""
+
+    def __init__(self, inner: _Node, times: int) -> None:
+        self.inner = inner
+        self.times = times
+        self.size = inner.size * times
+
+    def _hopeless(self, search: _Search, ctx: _Context, floor: int | None, need: int) -> bool:
+        inner = self.inner
+        if isinstance(inner, _Leaf):
+            return inner.capacity(search, ctx, floor) < need
+        return not inner.feasible(search, ctx)
+
+    def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
+        inner, times = self.inner, self.times
+        if self._hopeless(search, ctx, floor, times):
+            return
+        stack: list[tuple[Iterator[Binding], _Context]] = [
+            (inner.bindings(search, ctx, floor), ctx)
+        ]
+        chosen: list[Binding] = []
+        while stack:
+            generator, base = stack[-1]
+            binding = next(generator, None)
+            if binding is None:
+                stack.pop()
+                if chosen:
+                    chosen.pop()
+                continue
+            search.spend()
+            if len(chosen) + 1 == times:
+                yield tuple(slot for part in chosen for slot in part) + binding
+                continue
+            extended = base.extend(search, binding)
+            key = binding[0][1]
+            if self._hopeless(search, extended, key, times - len(chosen) - 1):
+                continue
+            chosen.append(binding)
+            stack.append((inner.bindings(search, extended, key), extended))
+
+    def feasible(self, search: _Search, ctx: _Context) -> bool:
+        return not self._hopeless(search, ctx, None, self.times)
+
+    def latest_last(self, search: _Search, ctx: _Context) -> float:
+        return self.inner.latest_last(search, ctx)
+
+
+class _Within(_Node):
+    """WITHIN n SECONDS: the binding's latest first and earliest last are n seconds apart."""
+
+    def __init__(self, inner: _Node, width: float) -> None:
+        self.inner = inner
+        self.width = width
+        self.size = inner.size
+
+    def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
+        return self.inner.bindings(search, ctx.within(self.width), floor)
+
+    def feasible(self, search: _Search, ctx: _Context) -> bool:
+        return self.inner.feasible(search, ctx)
+
+    def latest_last(self, search: _Search, ctx: _Context) -> float:
+        return self.inner.latest_last(search, ctx)
+
+
+class _StartStop(_Node):
+    """START x STOP y: every observation of the binding lies in [x, y)."""
+
+    def __init__(self, inner: _Node, start: int, stop: int) -> None:
+        self.inner = inner
+        self.start = start
+        self.stop = stop
+        self.size = inner.size
+
+    def _bounded(self, ctx: _Context) -> _Context:
+        return ctx.bounded(self.stop - 1, self.start)
+
+    def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
+        if self.start >= self.stop:
+            return iter(())
+        return self.inner.bindings(search, self._bounded(ctx), floor)
+
+    def feasible(self, search: _Search, ctx: _Context) -> bool:
+        return self.start < self.stop and self.inner.feasible(search, self._bounded(ctx))
+
+    def latest_last(self, search: _Search, ctx: _Context) -> float:
+        return self.inner.latest_last(search, self._bounded(ctx))
+
+
+def _grouped(operands: Sequence[ObservationExpression]) -> list[ObservationExpression]:
+    """AND operands with identical ones next to each other (AND is commutative, 9.5)."""
+    groups: dict[ObservationExpression, list[ObservationExpression]] = {}
+    for operand in operands:
+        groups.setdefault(operand, []).append(operand)
+    return [operand for group in groups.values() for operand in group]
+
+
+def _compile_observation(node: ObservationExpression, leaves: dict[Observation, _Leaf]) -> _Node:
+    """The binding search for one node; identical [...] share one leaf (and its results)."""
     if isinstance(node, Observation):
-        return _leaf(node), 1
+        leaf = leaves.get(node)
+        if leaf is None:
+            leaf = leaves[node] = _Leaf(len(leaves), _compile_expression(node.expression))
+        return leaf
     if isinstance(node, Qualified):
-        inner, size = _compile_observation(node.expression)
+        inner = _compile_observation(node.expression, leaves)
         qualifier = node.qualifier
         if isinstance(qualifier, Repeats):
             times = int(qualifier.times.value)
             if times < 1:
                 raise PatternLimitError("REPEATS must be a positive number", qualifier.pos + 1)
-            return _repeats(inner, times), size * times
+            return _Repeats(inner, times)
         if isinstance(qualifier, Within):
             seconds = float(qualifier.seconds.value)
             if seconds <= 0:
                 raise PatternLimitError("WITHIN must be positive", qualifier.pos + 1)
-            return _within(inner, seconds * 1_000_000), size
+            return _Within(inner, seconds * 1_000_000)
         assert isinstance(qualifier, StartStop)
         start = timestamp_micros(str(qualifier.start.value))
         stop = timestamp_micros(str(qualifier.stop.value))
-        return _start_stop(inner, start, stop), size
-    compiled = [_compile_observation(operand) for operand in node.operands]
+        return _StartStop(inner, start, stop)
     if node.op == "OR":
-        return _union([c[0] for c in compiled]), max(c[1] for c in compiled)
-    accept = _followed if node.op == "FOLLOWEDBY" else _any_order
-    result, size = compiled[0]
-    for part, part_size in compiled[1:]:
-        result = _join(result, part, accept)
-        size += part_size
-    return result, size
+        unique = list(dict.fromkeys(node.operands))
+        return _Union([_compile_observation(operand, leaves) for operand in unique])
+    operands = list(node.operands) if node.op == "FOLLOWEDBY" else _grouped(node.operands)
+    same = [k > 0 and operands[k] == operands[k - 1] for k in range(len(operands))]
+    parts = [_compile_observation(operand, leaves) for operand in operands]
+    return _Join(parts, same, followed=node.op == "FOLLOWEDBY")
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,27 +731,43 @@ class CompiledPattern:
     """A pattern ready to be matched many times."""
 
     pattern: Pattern
-    search: Bindings
-    size: int
+    root: _Node
+
+    @property
+    def size(self) -> int:
+        """How many observations one binding of the pattern holds."""
+        return self.root.size
 
     def match(self, observed: Any) -> MatchResult:
         """Match against a bundle, an observed-data object, or a list of either."""
         return self.match_observations(observations_from(observed))
 
     def match_observations(self, observations: list[ObservedData]) -> MatchResult:
-        """Match against observed-data already prepared with ``observations_from``."""
-        search = _Search(observations, max(self.size, 1))
-        binding = next(self.search(search), None)
+        """Match against observed-data already prepared with ``observations_from``.
+
+        Raises ``PatternLimitError`` when the search needs more than ``MAX_STEPS`` steps.
+        """
+        return self.search(observations)[0]
+
+    def search(self, observations: list[ObservedData]) -> tuple[MatchResult, int]:
+        """The match result and the number of search steps it took."""
+        search = _Search(observations, max(self.root.size, 1))
+        start = _Context({}, (), _POS, _NEG)
+        binding = next(self.root.bindings(search, start, None), None)
         if binding is None:
-            return MatchResult(False)
-        indexes = sorted({i for i, _ in binding})
+            return MatchResult(False), search.steps
+        roots: dict[int, set[str]] = {}
+        for number, position in binding:
+            keys = search.candidates[number].roots[position]
+            roots.setdefault(search.order[position], set()).update(keys)
+        indexes = sorted(roots)
         bound = tuple(observations[i].source for i in indexes)
         objects = tuple(
             (str(observations[i].source.get("id", i)), key)
             for i in indexes
-            for key in sorted(search.roots.get(i, ()))
+            for key in sorted(roots[i])
         )
-        return MatchResult(True, bound, objects)
+        return MatchResult(True, bound, objects), search.steps
 
 
 def compile_pattern(pattern: str | Pattern, *, stix_version: str = "2.1") -> CompiledPattern:
@@ -469,8 +780,7 @@ def compile_pattern(pattern: str | Pattern, *, stix_version: str = "2.1") -> Com
         tree = parse_pattern(pattern, stix_version=stix_version)
     else:
         tree = pattern
-    search, size = _compile_observation(tree.root)
-    return CompiledPattern(tree, search, size)
+    return CompiledPattern(tree, _compile_observation(tree.root, {}))
 
 
 def match(pattern: str | Pattern, observed: Any, *, stix_version: str = "2.1") -> MatchResult:
