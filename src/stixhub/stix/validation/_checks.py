@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from stixhub.stix.validation._context import Context
+from stixhub.stix.validation._findings import member
 from stixhub.stix.validation._primitives import (
     MAX_INT,
     PROPERTY_NAME,
@@ -45,6 +46,7 @@ __all__ = [
     "enums",
     "integer",
     "list_of",
+    "no_big_integers",
     "number",
     "obj",
     "open_vocab",
@@ -123,6 +125,8 @@ def number(minimum: float | None = None, maximum: float | None = None) -> Check:
             ctx.error("type", path, f"must be a number, not {_kind(value)}")
         elif (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
             ctx.error("range", path, f"{value} is outside the range {minimum} to {maximum}")
+        elif value.__class__ is int and not -MAX_INT <= value <= MAX_INT:
+            _big_integer(value, path, ctx)
 
     return check
 
@@ -188,15 +192,24 @@ def _lang(value: Any, path: str, ctx: Context) -> None:
 LANG: Check = _lang
 
 
+# Checkers whose every passing value is recognised by a cheap test: the list and property
+# loops skip the call (and the JSON path they would build for it) when the test holds.
+QUICK: dict[Check, Callable[[Any], bool]] = {
+    STRING: str.__instancecheck__,
+    BOOLEAN: bool.__instancecheck__,
+}
+
+
 def list_of(item: Check) -> Check:
     """A non-empty list whose every item passes ``item`` (section 2.12)."""
+    quick = QUICK.get(item)
 
     def check(value: Any, path: str, ctx: Context) -> None:
         if not isinstance(value, list):
             ctx.error("type", path, f"must be a list, not {_kind(value)}")
         elif not value:
             ctx.error("empty-list", path, "must not be an empty list")
-        else:
+        elif quick is None or not all(map(quick, value)):
             for i, v in enumerate(value):
                 item(v, f"{path}[{i}]", ctx)
 
@@ -223,6 +236,7 @@ def open_vocab(name: str) -> Check:
                     "spaces or underscores",
                 )
 
+    QUICK[check] = lambda v: isinstance(v, str) and v in values
     return check
 
 
@@ -259,13 +273,13 @@ def _dictionary_keys(value: dict[str, Any], path: str, ctx: Context) -> None:
         if _DICT_KEY.fullmatch(key) is None:
             ctx.error(
                 "dictionary-key",
-                f"{path}.{key}",
+                member(path, key),
                 f"dictionary key {_short(key)} must be 1 to 250 ASCII letters, digits, '-' or '_'",
             )
         elif not key.islower() and any(c.isalpha() for c in key):
             ctx.warn(
                 "dictionary-key-case",
-                f"{path}.{key}",
+                member(path, key),
                 f"dictionary key {key!r} should be lower case",
             )
 
@@ -282,10 +296,10 @@ def dictionary(values: Check | None = None) -> Check:
             _dictionary_keys(value, path, ctx)
             if values is not None:
                 for k, v in value.items():
-                    values(v, f"{path}.{k}", ctx)
+                    values(v, member(path, k), ctx)
             else:
                 for k, v in value.items():
-                    _no_empty_lists(v, f"{path}.{k}", ctx)
+                    _no_empty_lists(v, member(path, k), ctx)
 
     return check
 
@@ -293,17 +307,38 @@ def dictionary(values: Check | None = None) -> Check:
 DICTIONARY = dictionary()
 
 
-def _no_empty_lists(value: Any, path: str, ctx: Context) -> None:
+def _no_empty_lists(value: Any, path: str, ctx: Context, *, empty_lists: bool = True) -> None:
+    """Walk a value the spec gives no type (dictionary values, custom properties): lists
+    are never empty (section 2.12, unless ``empty_lists`` is False) and integers stay within
+    I-JSON's exact range (section 2.8), at any depth."""
     if isinstance(value, list):
-        if not value:
+        if not value and empty_lists:
             ctx.error("empty-list", path, "must not be an empty list")
         for i, v in enumerate(value):
-            if isinstance(v, list | dict):
-                _no_empty_lists(v, f"{path}[{i}]", ctx)
+            if isinstance(v, list | dict) or v.__class__ is int:
+                _no_empty_lists(v, f"{path}[{i}]", ctx, empty_lists=empty_lists)
     elif isinstance(value, dict):
         for k, v in value.items():
-            if isinstance(v, list | dict):
-                _no_empty_lists(v, f"{path}.{k}", ctx)
+            if isinstance(v, list | dict) or v.__class__ is int:
+                _no_empty_lists(v, member(path, k), ctx, empty_lists=empty_lists)
+    elif value.__class__ is int and not -MAX_INT <= value <= MAX_INT:
+        _big_integer(value, path, ctx)
+
+
+def no_big_integers(value: Any, path: str, ctx: Context) -> None:
+    """Only the integer rule of ``_no_empty_lists``: for content whose other rules belong to
+    an extension (extension-defined objects and extension properties)."""
+    if isinstance(value, list | dict) or value.__class__ is int:
+        _no_empty_lists(value, path, ctx, empty_lists=False)
+
+
+def _big_integer(value: int, path: str, ctx: Context) -> None:
+    ctx.error(
+        "range",
+        path,
+        f"integer {_short(value)} is outside the exact range of JSON numbers, "
+        "-(2^53-1) to 2^53-1 (section 2.8, I-JSON)",
+    )
 
 
 # Section 2.7 and 10.7: the format of each hash algorithm of hash-algorithm-ov.
@@ -329,14 +364,15 @@ def _hashes(value: Any, path: str, ctx: Context) -> None:
         ctx.error("empty-dictionary", path, "must not be an empty dictionary")
         return
     for key, digest in value.items():
-        at = f"{path}.{key}"
+        fmt = _HASH_FORMATS.get(key)
+        if fmt is not None and isinstance(digest, str) and fmt.fullmatch(digest) is not None:
+            continue  # the common case: a known algorithm with a well-formed digest
+        at = member(path, key)
         if not isinstance(digest, str):
             ctx.error("type", at, f"a hash value must be a string, not {_kind(digest)}")
             continue
-        fmt = _HASH_FORMATS.get(key)
         if fmt is not None:
-            if fmt.fullmatch(digest) is None:
-                ctx.error("hash", at, f"{_short(digest)} is not a {key} hash")
+            ctx.error("hash", at, f"{_short(digest)} is not a {key} hash")
         elif _HASH_NAME.fullmatch(key) is None:
             ctx.error(
                 "hash-name",
@@ -429,8 +465,11 @@ def _kill_chain_phase(value: Any, path: str, ctx: Context) -> None:
     for key in value:
         if key not in ("kill_chain_name", "phase_name"):
             ctx.custom(
-                "custom-property", f"{path}.{key}", f"custom property {key!r} in a kill chain phase"
+                "custom-property",
+                member(path, key),
+                f"custom property {key!r} in a kill chain phase",
             )
+            no_big_integers(value[key], member(path, key), ctx)
 
 
 KILL_CHAIN_PHASES = list_of(_kill_chain_phase)
@@ -453,7 +492,7 @@ def _external_reference(value: Any, path: str, ctx: Context) -> None:
         if check is not None:
             check(v, f"{path}.{key}", ctx)
         else:
-            check_custom_value(key, v, f"{path}.{key}", ctx, "an external reference")
+            check_custom_value(key, v, member(path, key), ctx, "an external reference")
     if "source_name" not in value:
         ctx.error("required", f"{path}.source_name", "an external reference requires source_name")
     if not ("description" in value or "url" in value or "external_id" in value):
@@ -525,7 +564,7 @@ def obj(
             if c is not None:
                 c(v, f"{path}.{key}", ctx)
             else:
-                check_custom_value(key, v, f"{path}.{key}", ctx, what)
+                check_custom_value(key, v, member(path, key), ctx, what)
         for name in required:
             if name not in value:
                 ctx.error("required", f"{path}.{name}", f"{what} requires {name}")

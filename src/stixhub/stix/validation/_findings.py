@@ -4,10 +4,11 @@ A finding is data, not an exception: the server puts findings into a TAXII statu
 the CLI prints them, and neither may lose the ones that follow the first.
 """
 
+import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-__all__ = ["ERROR", "WARNING", "Finding", "ObjectReport", "Report", "Severity"]
+__all__ = ["ERROR", "WARNING", "Finding", "ObjectReport", "Report", "Severity", "member"]
 
 Severity = Literal["error", "warning"]
 ERROR: Severity = "error"
@@ -20,8 +21,10 @@ class Finding:
 
     ``code`` is stable across releases (callers and collection policies match on it);
     ``severity`` is "error" for a MUST of STIX 2.1 and "warning" for a SHOULD or for custom
-    content; ``path`` is the JSON path of the offending value (``$.modified`` for a lone
-    object, ``objects[3].modified`` inside a bundle or envelope).
+    content; ``path`` is the JSON path of the offending value, always from ``$``:
+    ``$.modified`` for a lone object, ``$.objects[3].modified`` inside a bundle or envelope,
+    ``$[3].modified`` for the third object of JSON lines, and ``$.hashes['SHA-256']`` for a
+    key that is not an identifier (see ``member``).
     """
 
     code: str
@@ -88,3 +91,15 @@ class Report:
     def as_dict(self) -> dict[str, object]:
         """The JSON form: ``{"valid": bool, "objects": [{"id", "type", "findings"}]}``."""
         return {"valid": self.valid, "objects": [o.as_dict() for o in self.objects]}
+
+
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def member(path: str, key: str) -> str:
+    """The JSON path of ``key`` inside the object at ``path``: ``$.name`` for an identifier,
+    ``$.hashes['SHA-256']`` (quotes and backslashes escaped) for any other key."""
+    if _IDENTIFIER.fullmatch(key) is not None:
+        return f"{path}.{key}"
+    quoted = key.replace("\\", "\\\\").replace("'", "\\'")
+    return f"{path}['{quoted}']"

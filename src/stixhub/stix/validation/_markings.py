@@ -3,8 +3,9 @@
 import re
 from typing import Any
 
-from stixhub.stix.validation._checks import Check, Targets, list_of, ref
+from stixhub.stix.validation._checks import Check, Targets, list_of, no_big_integers, ref
 from stixhub.stix.validation._context import Context
+from stixhub.stix.validation._findings import member
 from stixhub.stix.validation._primitives import is_lang_tag
 from stixhub.stix.validation._types import KNOWN_TYPES
 from stixhub.stix.validation._vocab import (
@@ -75,9 +76,10 @@ def check_granular_markings(value: Any, obj: dict[str, Any], path: str, ctx: Con
             if key not in ("marking_ref", "lang", "selectors"):
                 ctx.custom(
                     "custom-property",
-                    f"{at}.{key}",
+                    member(at, key),
                     f"custom property {key!r} in a granular marking",
                 )
+                no_big_integers(marking[key], member(at, key), ctx)
         _check_selectors(marking.get("selectors", ...), obj, at, ctx)
 
 
@@ -188,7 +190,7 @@ def _check_tlp2(obj: dict[str, Any], ext: Any, path: str, ctx: Context) -> None:
     if ext.get("tlp_2_0") != level or ext.get("extension_type") != "property-extension":
         ctx.error(
             "tlp-marking",
-            f"{path}.extensions.{TLP2_EXTENSION_ID}",
+            member(f"{path}.extensions", TLP2_EXTENSION_ID),
             f"{label} needs extension_type property-extension and tlp_2_0 {level!r}",
         )
     if obj.get("created") != TLP2_CREATED or obj.get("name") != label:

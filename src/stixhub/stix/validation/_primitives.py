@@ -19,6 +19,8 @@ __all__ = [
     "is_base64",
     "is_hex",
     "is_lang_tag",
+    "is_later_or_same",
+    "same_instant",
     "timestamp_key",
     "timestamp_problem",
 ]
@@ -48,20 +50,45 @@ _HEX = re.compile(r"(?:[0-9a-f]{2})+")
 _BASE64 = re.compile(r"(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?")
 
 
+# The largest day of each month as text; February is settled by the leap-year rule.
+_DAYS = (31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
+_LAST_DAY = {f"{m:02d}": f"{d:02d}" for m, d in enumerate(_DAYS, start=1)}
+
+
 @lru_cache(maxsize=8192)
 def timestamp_problem(value: str) -> str | None:
-    """Say why a string is not a STIX timestamp (section 2.16), or None when it is one."""
-    m = _TIMESTAMP.fullmatch(value)
-    if m is None:
+    """Say why a string is not a STIX timestamp (section 2.16), or None when it is one.
+
+    The fields sit at fixed places once the form matches, so the calendar check compares
+    two-digit texts (``"01" <= month <= "12"``); numbers are only parsed to word a problem.
+    """
+    if _TIMESTAMP.fullmatch(value) is None:
         return "is not a timestamp of the form YYYY-MM-DDTHH:MM:SS[.s+]Z (UTC)"
-    year, month, day, hour, minute, second = (int(g) for g in m.group(1, 2, 3, 4, 5, 6))
+    last = _LAST_DAY.get(value[5:7])
+    day = value[8:10]
+    if (
+        last is not None
+        and "01" <= day <= last
+        and value[11:13] <= "23"
+        and value[14:16] <= "59"
+        and value[17:19] <= "60"
+        and (day != "29" or value[5:7] != "02" or _leap(int(value[:4])))
+    ):
+        return None
+    year, month, day_, hour, minute, second = (int(value[a:b]) for a, b in _FIELDS)
     if not 1 <= month <= 12:
         return f"has month {month:02d}, which does not exist"
-    if not 1 <= day <= monthrange(year, month)[1]:
-        return f"has day {day:02d}, which month {month:02d} of {year:04d} does not have"
-    if hour > 23 or minute > 59 or second > 60:
-        return f"has time {hour:02d}:{minute:02d}:{second:02d}, which does not exist"
-    return None
+    if not 1 <= day_ <= monthrange(year, month)[1]:
+        return f"has day {day_:02d}, which month {month:02d} of {year:04d} does not have"
+    return f"has time {hour:02d}:{minute:02d}:{second:02d}, which does not exist"
+
+
+_FIELDS = ((0, 4), (5, 7), (8, 10), (11, 13), (14, 16), (17, 19))
+_PAD = "0" * 21
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
 
 
 def timestamp_key(value: str) -> str:
@@ -70,8 +97,27 @@ def timestamp_key(value: str) -> str:
     The fraction is padded rather than parsed so that any precision compares exactly
     (``.000Z`` is earlier than ``.000123Z``).
     """
+    if len(value) == 24:  # millisecond precision, the common case: same key, one slice
+        return value[:23] + _PAD
     fraction = value[20:-1] if len(value) > 20 else ""
     return f"{value[:19]}.{fraction.ljust(24, '0')}"
+
+
+def is_later_or_same(first: str, last: str) -> bool:
+    """``last`` is the same instant as ``first`` or later, for two valid timestamps.
+
+    Two timestamps of equal length share one layout, so their texts sort like the instants.
+    """
+    if len(first) == len(last):
+        return last >= first
+    return timestamp_key(last) >= timestamp_key(first)
+
+
+def same_instant(first: str, last: str) -> bool:
+    """Two valid timestamps name one instant (``…00Z`` and ``…00.000Z`` do)."""
+    if len(first) == len(last):
+        return first == last
+    return timestamp_key(first) == timestamp_key(last)
 
 
 def is_hex(value: str) -> bool:
@@ -116,6 +162,7 @@ _ISO639_1 = _words(
 )
 
 
+@lru_cache(maxsize=1024)
 def is_lang_tag(value: str) -> bool:
     """RFC 5646: a well-formed tag whose two-letter primary subtag exists in ISO 639-1.
 

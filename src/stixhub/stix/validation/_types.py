@@ -39,10 +39,12 @@ from stixhub.stix.validation._checks import (
     string,
 )
 from stixhub.stix.validation._context import Context
+from stixhub.stix.validation._findings import member
 from stixhub.stix.validation._primitives import (
     PROPERTY_NAME,
     is_lang_tag,
-    timestamp_key,
+    is_later_or_same,
+    same_instant,
     timestamp_problem,
 )
 
@@ -158,9 +160,9 @@ def ordered(first: str, last: str, *, strictly: bool = False) -> Extra:
             return
         if timestamp_problem(a) or timestamp_problem(b):
             return
-        ka, kb = timestamp_key(a), timestamp_key(b)
-        if kb < ka or (strictly and kb == ka):
-            earlier = "is earlier than" if kb < ka else "is the same instant as"
+        later = is_later_or_same(a, b)
+        if not later or (strictly and same_instant(a, b)):
+            earlier = "is the same instant as" if later else "is earlier than"
             ctx.error(
                 "timestamp-order",
                 f"{path}.{last}",
@@ -1197,7 +1199,7 @@ def _contents(value: Any, path: str, ctx: Context) -> None:
     if not value:
         ctx.error("empty-dictionary", path, "must not be an empty dictionary")
     for tag, translation in value.items():
-        at = f"{path}.{tag}"
+        at = member(path, tag)
         if not is_lang_tag(tag):
             ctx.error("language", at, f"key {tag!r} is not an RFC 5646 language tag")
         if not isinstance(translation, dict) or not translation:
@@ -1207,7 +1209,7 @@ def _contents(value: Any, path: str, ctx: Context) -> None:
             continue
         for name in translation:
             if PROPERTY_NAME.fullmatch(name) is None:
-                ctx.error("property-name", f"{at}.{name}", f"{name!r} is not a property name")
+                ctx.error("property-name", member(at, name), f"{name!r} is not a property name")
 
 
 _VERSION = re.compile(r"\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]+)?")

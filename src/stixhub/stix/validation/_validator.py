@@ -15,22 +15,30 @@ from stixhub.stix.validation._checks import (
     BOOLEAN,
     EXTERNAL_REFERENCES,
     LANG,
+    QUICK,
     STRINGS,
     TIMESTAMP_MS,
     Check,
     check_custom_value,
     enum,
     integer,
+    no_big_integers,
 )
 from stixhub.stix.validation._context import Context
-from stixhub.stix.validation._findings import Finding, ObjectReport, Report
+from stixhub.stix.validation._findings import Finding, ObjectReport, Report, member
 from stixhub.stix.validation._identifiers import deterministic_uuid
 from stixhub.stix.validation._markings import (
     MARKING_REFS,
     check_granular_markings,
     check_marking_definition,
 )
-from stixhub.stix.validation._primitives import ID, PROPERTY_NAME, TYPE_NAME, timestamp_key
+from stixhub.stix.validation._primitives import (
+    ID,
+    PROPERTY_NAME,
+    TYPE_NAME,
+    is_later_or_same,
+    timestamp_key,
+)
 from stixhub.stix.validation._types import IDENTITY_REF, TYPE_SPECS, Extra, Kind, TypeSpec
 
 __all__ = ["ValidationOptions", "Validator"]
@@ -175,7 +183,7 @@ class Validator:
             isinstance(e, dict) and e.get("extension_type") == "toplevel-property-extension"
             for e in extensions.values()
         )
-        _properties(obj, compiled, f"type {type_}", path, ctx)
+        _properties(obj, compiled, type_, path, ctx)
         for name in compiled.required:
             if name not in obj:
                 ctx.error("required", f"{path}.{name}", f"{type_} requires {name}")
@@ -265,7 +273,7 @@ class Validator:
             ctx.error("empty-dictionary", path, "must not be an empty dictionary")
         predefined = compiled.spec.extensions
         for key, ext in value.items():
-            at = f"{path}.{key}"
+            at = member(path, key)
             if key.startswith("extension-definition--"):
                 if ID.fullmatch(key) is None:
                     ctx.error("extension-key", at, f"{key!r} is not an extension-definition id")
@@ -280,6 +288,7 @@ class Validator:
                     )
                 else:
                     _EXTENSION_TYPE(ext["extension_type"], f"{at}.extension_type", ctx)
+                no_big_integers(ext, at, ctx)
             elif key in predefined:
                 predefined[key](ext, at, ctx)
             elif key.endswith(_EXT_NAME) and TYPE_NAME.fullmatch(key):
@@ -292,6 +301,7 @@ class Validator:
                     f"custom extension {key!r} is deprecated (section 11.3); define it with an "
                     "extension-definition",
                 )
+                no_big_integers(ext, at, ctx)
             else:
                 report = ctx.error if compiled.spec.extensions_must else ctx.warn
                 report(
@@ -306,12 +316,12 @@ class Validator:
         created, modified = obj.get("created"), obj.get("modified")
         if not (isinstance(created, str) and isinstance(modified, str)):
             return
-        if any(
+        if ctx.findings and any(
             f.path in (f"{path}.created", f"{path}.modified") and f.code == "timestamp"
             for f in ctx.findings
         ):
             return
-        if timestamp_key(modified) < timestamp_key(created):
+        if not is_later_or_same(created, modified):
             ctx.error(
                 "timestamp-order",
                 f"{path}.modified",
@@ -385,11 +395,11 @@ class Validator:
             report.objects.append(self._bundle(doc))
             objects = doc.get("objects")
             if isinstance(objects, list):
-                self._objects(objects, "objects", report)
+                self._objects(objects, "$.objects", report)
         elif isinstance(doc, dict) and "type" not in doc and "objects" in doc:
             objects = doc["objects"]
             if isinstance(objects, list):
-                self._objects(objects, "objects", report)
+                self._objects(objects, "$.objects", report)
             else:
                 entry = ObjectReport(None, None, None)
                 entry.findings.append(
@@ -424,7 +434,7 @@ class Validator:
         objects = doc.get("objects")
         if "objects" in doc and not (isinstance(objects, list) and objects):
             ctx.error("empty-list", "$.objects", "a bundle's objects must be a non-empty list")
-        for key in doc:
+        for key, value in doc.items():
             if key == "spec_version":
                 ctx.warn(
                     "bundle-property",
@@ -432,7 +442,9 @@ class Validator:
                     "a STIX 2.1 bundle has no spec_version (it was a 2.0 property)",
                 )
             elif key not in ("type", "id", "objects"):
-                ctx.custom("custom-property", f"$.{key}", f"custom property {key!r} on a bundle")
+                at = member("$", key)
+                ctx.custom("custom-property", at, f"custom property {key!r} on a bundle")
+                no_big_integers(value, at, ctx)
         entry.findings = ctx.findings
         return entry
 
@@ -444,6 +456,8 @@ class Validator:
 
 def _type_name(type_: Any, path: str, ctx: Context) -> str | None:
     """The object's type when it is well-formed (section 3.1), else None after reporting."""
+    if isinstance(type_, str) and type_ in TYPE_SPECS:  # well-formed by definition
+        return type_
     if type_ is None:
         ctx.error("required", f"{path}.type", "every STIX object requires type")
         return None
@@ -458,28 +472,44 @@ def _type_name(type_: Any, path: str, ctx: Context) -> str | None:
     return type_
 
 
+def _unknown(value: Any, path: str, ctx: Context) -> None:
+    """A sentinel for property tables: the property is not in the table."""
+
+
+_UNKNOWN: Check = _unknown
+
+
 def _properties(
-    obj: dict[str, Any], compiled: _Compiled, where: str, path: str, ctx: Context
+    obj: dict[str, Any], compiled: _Compiled, type_: str, path: str, ctx: Context
 ) -> None:
-    """One pass over the object's properties, each checked by its prepared checker."""
+    """One pass over the object's properties, each checked by its prepared checker.
+
+    A value that a checker's quick test accepts (a string where a string goes, a listed
+    vocabulary value) is passed without calling the checker or building its JSON path.
+    """
     props = compiled.props
+    quick = QUICK
     for key, value in obj.items():
-        at = f"{path}.{key}"
-        if key in props:
-            check = props[key]
-            if check is not None:
-                check(value, at, ctx)
-        elif compiled.custom or ctx.toplevel_ok:
+        check = props.get(key, _UNKNOWN)
+        if check is None:
+            continue
+        if check is not _UNKNOWN:
+            test = quick.get(check)
+            if test is None or not test(value):
+                check(value, f"{path}.{key}", ctx)
+            continue
+        at = member(path, key)
+        if compiled.custom or ctx.toplevel_ok:
             _extension_property(key, value, at, ctx)
         elif compiled.kind == "sco" and key in _VERSIONED_COMMON:
             ctx.warn("sco-property", at, f"{key} does not apply to cyber-observable objects")
-            check = _VERSIONED_COMMON[key]
-            if check is not None:
-                check(value, at, ctx)
+            common = _VERSIONED_COMMON[key]
+            if common is not None:
+                common(value, at, ctx)
         elif key == "defanged":
             ctx.error("defanged", at, "defanged is only allowed on cyber-observable objects")
         else:
-            check_custom_value(key, value, at, ctx, where)
+            check_custom_value(key, value, at, ctx, f"type {type_}")
 
 
 def _extension_property(key: str, value: Any, path: str, ctx: Context) -> None:
@@ -495,43 +525,35 @@ def _extension_property(key: str, value: Any, path: str, ctx: Context) -> None:
         ctx.error("reserved-property", path, f"{key!r} is a reserved property name (section 3.8)")
     elif isinstance(value, list) and not value:
         ctx.error("empty-list", path, "must not be an empty list")
+    else:
+        no_big_integers(value, path, ctx)
 
 
 def _between_objects(objects: list[Any], entries: list[ObjectReport], base: str) -> None:
     """Section 3.6: one version (id + modified) has one content; revoked objects end."""
     seen: dict[tuple[str, str], int] = {}
     latest_revoked: dict[str, tuple[str, int]] = {}
-    versions: dict[str, list[tuple[str, int]]] = {}
     for i, obj in enumerate(objects):
         if not isinstance(obj, dict):
             continue
-        id_, version = obj.get("id"), obj.get("modified", obj.get("created"))
+        id_, version = obj.get("id"), _version(obj)
         if not isinstance(id_, str) or not isinstance(version, str) or len(version) < 20:
             continue
         key = (id_, timestamp_key(version))
         first = seen.setdefault(key, i)
-        if first != i and objects[first] != obj:
-            entries[i].findings.append(
-                Finding(
-                    "version-conflict",
-                    "error",
-                    f"{base}[{i}]",
-                    f"{id_} version {version} differs from the copy at {base}[{first}]; one "
-                    "version of an object must have one content",
-                )
-            )
-        elif first != i:
-            entries[i].findings.append(
-                Finding(
-                    "duplicate-object",
-                    "warning",
-                    f"{base}[{i}]",
-                    f"{id_} version {version} repeats the identical copy at {base}[{first}]",
-                )
-            )
-        versions.setdefault(id_, []).append((key[1], i))
+        if first != i:
+            _repeated(objects, entries, base, i, first, id_, version)
         if obj.get("revoked") is True:
             latest_revoked[id_] = (key[1], i)
+    if not latest_revoked:
+        return
+    # Rare: only now collect the versions of the revoked ids, in document order.
+    versions: dict[str, list[tuple[str, int]]] = {id_: [] for id_ in latest_revoked}
+    for i, obj in enumerate(objects):
+        if isinstance(obj, dict) and obj.get("id") in versions:
+            version = _version(obj)
+            if isinstance(version, str) and len(version) >= 20:
+                versions[obj["id"]].append((timestamp_key(version), i))
     for id_, (revoked_key, revoked_at) in latest_revoked.items():
         for version_key, i in versions[id_]:
             if version_key > revoked_key:
@@ -543,3 +565,39 @@ def _between_objects(objects: list[Any], entries: list[ObjectReport], base: str)
                         f"{id_} was revoked at {base}[{revoked_at}]; no newer version may follow",
                     )
                 )
+
+
+def _version(obj: dict[str, Any]) -> Any:
+    """What names an object's version: ``modified``, else ``created`` (marking-definition)."""
+    return obj["modified"] if "modified" in obj else obj.get("created")
+
+
+def _repeated(
+    objects: list[Any],
+    entries: list[ObjectReport],
+    base: str,
+    i: int,
+    first: int,
+    id_: str,
+    version: str,
+) -> None:
+    """A second copy of one version: an error if its content differs, else a warning."""
+    if objects[first] != objects[i]:
+        entries[i].findings.append(
+            Finding(
+                "version-conflict",
+                "error",
+                f"{base}[{i}]",
+                f"{id_} version {version} differs from the copy at {base}[{first}]; one "
+                "version of an object must have one content",
+            )
+        )
+    else:
+        entries[i].findings.append(
+            Finding(
+                "duplicate-object",
+                "warning",
+                f"{base}[{i}]",
+                f"{id_} version {version} repeats the identical copy at {base}[{first}]",
+            )
+        )
