@@ -2,7 +2,13 @@
 
 import pytest
 
-from stixhub.stix.patterns import PatternIssue, check_pattern, parse_pattern
+from stixhub.stix.patterns import (
+    PatternError,
+    PatternIssue,
+    check_pattern,
+    compile_pattern,
+    parse_pattern,
+)
 
 from ._corpus import load, pattern_cases
 
@@ -61,6 +67,25 @@ class TestSemanticChecks:
         """A MATCHES expression the linear-time engine cannot run is reported."""
         assert _errors(r"[file:name MATCHES '(a)\\1']")
 
+    def test_checker_refuses_every_in_list_the_matcher_refuses(self) -> None:
+        """An IN list compile_pattern rejects as mixed is an error of check_pattern too, and
+        numbers or binary constants of both spellings count as one type for both."""
+        for items, mixed in (
+            ("1, 'a'", True),
+            ("true, 1", True),
+            ("'a', t'2024-01-01T00:00:00Z'", True),
+            ("'a', h'61'", True),
+            ("1, 2.5", False),
+            ("h'01', b'AQ=='", False),
+        ):
+            text = f"[x-thing:a IN ({items})]"
+            assert bool(_errors(text)) is mixed, text
+            if mixed:
+                with pytest.raises(PatternError, match="mixes constants"):
+                    compile_pattern(text)
+            else:
+                compile_pattern(text)
+
     def test_valid_pattern_gives_no_issue(self) -> None:
         """A correct pattern on STIX 2.1 properties yields an empty list."""
         assert check_pattern(f"[file:hashes.'SHA-256' = '{SHA256}']") == []
@@ -94,6 +119,14 @@ class TestDocumentedDifferences:
     def test_impossible_calendar_dates_are_invalid(self) -> None:
         """February 30 is refused although stix2-patterns accepts it (STIX 2.1 section 9.3)."""
         assert _errors("[x:created = t'2024-02-30T12:00:00Z']")
+
+    def test_in_list_of_mixed_types_is_invalid(self) -> None:
+        """An IN list of a number and a string is an error at the string, which stix2-patterns
+        accepts (STIX 2.1 section 9.6.1: the set values are of homogeneous data type)."""
+        text = "[x-thing:a IN (1, 'a')]"
+        (issue,) = _errors(text)
+        assert issue.column == text.index("'a'") + 1
+        assert "mixes constants of different types (number and string)" in issue.message
 
     def test_in_list_of_hash_values_is_valid(self) -> None:
         """An IN list of well-formed hashes is valid although stix2-patterns rejects it (9.5)."""

@@ -93,6 +93,58 @@ class TestSemantics:
         assert not match(before, _OBSERVED, stix_version="2.0").matched
 
 
+_TYPED = {
+    "type": "observed-data",
+    "id": "observed-data--2",
+    "first_observed": "2024-01-01T00:00:00Z",
+    "last_observed": "2024-01-01T00:00:00Z",
+    "number_observed": 1,
+    "objects": {
+        "0": {
+            "type": "x-thing",
+            "number": 1,
+            "real": 1.0,
+            "flag": True,
+            "text": "abc",
+            "when": "2024-01-01T00:00:00Z",
+            "data_bin": "YWJj",
+            "data_hex": "616263",
+        }
+    },
+}
+_CONSTANTS = ("1", "1.0", "0", "true", "false", "'abc'", "'1'", "h'616263'", "b'YWJj'",
+              "t'2024-01-01T00:00:00Z'")  # fmt: skip
+
+
+class TestInIsEquality:
+    @pytest.mark.parametrize("constant", _CONSTANTS)
+    @pytest.mark.parametrize("prop", sorted(_TYPED["objects"]["0"].keys() - {"type"}))  # type: ignore[index]
+    def test_in_list_of_one_is_equality(self, prop: str, constant: str) -> None:
+        """``a IN (c)`` gives what ``a = c`` gives (match, no match or error) for every pair of
+        value kinds."""
+        single = _verdict(f"[x-thing:{prop} IN ({constant})]", _TYPED)
+        assert single == _verdict(f"[x-thing:{prop} = {constant}]", _TYPED)
+
+    def test_in_list_matches_when_one_item_is_equal(self) -> None:
+        """A value is in a list when it equals one item: 1 is in (2, 1.0), 'abc' in ('x', 'abc')."""
+        assert match("[x-thing:number IN (2, 1.0)]", _TYPED).matched
+        assert match("[x-thing:text IN ('x', 'abc')]", _TYPED).matched
+        assert not match("[x-thing:text IN ('x', 'y')]", _TYPED).matched
+
+
+class TestDocumentedDifferences:
+    def test_number_is_not_in_a_list_of_booleans(self) -> None:
+        """1 IN (true) and true IN (1) do not match, as 1 = true does not, though
+        stix2-matcher matches both (STIX 2.1 section 9.6.1: IN is true if a equals an item)."""
+        assert not match("[x-thing:number IN (true)]", _TYPED).matched
+        assert not match("[x-thing:flag IN (1)]", _TYPED).matched
+
+    def test_binary_value_is_in_a_list_of_strings(self) -> None:
+        """A binary property is in a list holding the string of its bytes, as with =, though
+        stix2-matcher finds no match (STIX 2.1 sections 9.6.1 and 9.6.4)."""
+        assert match("[x-thing:data_bin IN ('abc', 'xyz')]", _TYPED).matched
+
+
 def _timed(count: int, *, spacing: int = 1, cluster: int = 1, number: int = 1) -> list[Any]:
     """``count`` observed-data objects; each ``cluster`` of them ``spacing`` seconds apart."""
     observed = []

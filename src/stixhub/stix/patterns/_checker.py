@@ -35,6 +35,7 @@ from stixhub.stix.patterns._ast import (
 )
 from stixhub.stix.patterns._errors import PatternError
 from stixhub.stix.patterns._parser import parse_pattern
+from stixhub.stix.patterns._predicates import mixed_item, value_type
 from stixhub.stix.patterns._regex import compile_regex
 from stixhub.stix.patterns._vocab import SCO_PROPERTIES, hash_rule
 
@@ -185,6 +186,15 @@ def _check_comparison(comparison: Comparison) -> Iterator[PatternIssue]:
         if constant.kind == "timestamp" and _timestamp_micros(constant) is None:
             yield _error(f"{constant.text} is not a real date and time", constant.pos)
     op = comparison.op
+    if isinstance(comparison.value, SetConstant):
+        odd = mixed_item(comparison.value)
+        if odd is not None:
+            first = value_type(comparison.value.items[0])
+            yield _error(
+                f"the IN list mixes constants of different types ({first} and "
+                f"{value_type(odd)}): its values must all be of one type",
+                odd.pos,
+            )
     if op in ("=", "!=", "IN"):
         yield from _check_hashes(comparison)
         yield from _check_addresses(comparison)

@@ -19,7 +19,14 @@ from stixhub.stix.patterns._ast import Comparison, Constant, SetConstant
 from stixhub.stix.patterns._errors import PatternError
 from stixhub.stix.patterns._regex import compile_regex
 
-__all__ = ["ObservationError", "Predicate", "build_predicate", "timestamp_micros"]
+__all__ = [
+    "ObservationError",
+    "Predicate",
+    "build_predicate",
+    "mixed_item",
+    "timestamp_micros",
+    "value_type",
+]
 
 Predicate = Callable[[Any], bool]
 _Network = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -125,25 +132,70 @@ def _contains(outer: _Network, inner: _Network) -> bool:
     return inner.subnet_of(outer)  # type: ignore[arg-type]
 
 
+# The data type each kind of constant stands for (STIX 2.1 section 9.6.1: the values of an IN
+# list are "of homogeneous data type"): integers and floats are both numbers, h'' and b''
+# both binary data (section 9.6.1 compares hex and binary by their bytes).
+_VALUE_TYPES: dict[str, str] = {
+    "int": "number",
+    "float": "number",
+    "hex": "binary",
+    "binary": "binary",
+    "string": "string",
+    "bool": "boolean",
+    "timestamp": "timestamp",
+}
+
+
+def value_type(constant: Constant) -> str:
+    """The data type a constant stands for: ``number``, ``binary``, ``string`` ... ."""
+    return _VALUE_TYPES[constant.kind]
+
+
+def mixed_item(values: SetConstant) -> Constant | None:
+    """The first item of an IN list whose data type differs from the first item's, if any."""
+    if not values.items:
+        return None
+    first = value_type(values.items[0])
+    return next((c for c in values.items[1:] if value_type(c) != first), None)
+
+
 def _set_test(values: SetConstant) -> Predicate:
-    kinds = {c.kind for c in values.items}
-    if len(kinds - {"int", "float"}) > 0 and len(kinds) > 1:
-        raise PatternError("the IN list mixes constants of different types", values.pos + 1)
-    if kinds == {"timestamp"}:
+    """IN: true iff ``=`` would be true for one of the items (section 9.6.1), so the same
+    value rules apply: ``1 IN (true)`` is false as ``1 = true`` is, and a binary property
+    value is in a list of strings whose code points are its bytes."""
+    odd = mixed_item(values)
+    if odd is not None:
+        raise PatternError("the IN list mixes constants of different types", odd.pos + 1)
+    if not values.items:
+        return lambda value: False
+    kind = value_type(values.items[0])
+    if kind == "timestamp":
         stamps = frozenset(_const_micros(c) for c in values.items)
         return lambda v: isinstance(v, str) and timestamp_micros(v) in stamps
-    items = frozenset(c.value for c in values.items)
-    numeric = bool(kinds) and kinds <= {"int", "float"}
+    if kind == "number":
+        numbers = frozenset(c.value for c in values.items)
+        return lambda v: _is_number(v) and v in numbers
+    if kind == "boolean":
+        flags = frozenset(c.value for c in values.items)
+        return lambda v: isinstance(v, bool) and v in flags
+    if kind == "string":
+        texts = frozenset(str(c.value) for c in values.items)
+        raw = frozenset(b for b in (_latin1(text) for text in texts) if b is not None)
 
-    def test(value: Any) -> bool:
-        if numeric and not _is_number(value):
-            return False
-        try:
-            return value in items
-        except TypeError:  # lists and dicts are not hashable, and so in no set
-            return False
+        def in_texts(value: Any) -> bool:
+            if isinstance(value, str):
+                return value in texts
+            return isinstance(value, bytes) and value in raw
 
-    return test
+        return in_texts
+    octets = frozenset(c.value for c in values.items if isinstance(c.value, bytes))
+
+    def in_octets(value: Any) -> bool:
+        if isinstance(value, str):
+            return _latin1(value) in octets
+        return isinstance(value, bytes) and value in octets
+
+    return in_octets
 
 
 def _like_test(like: str) -> Predicate:
