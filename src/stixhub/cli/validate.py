@@ -2,79 +2,95 @@
 
 Exit codes follow the CLI's classes: 0 every document is valid, 1 at least one breaks a MUST
 rule (or, with ``--strict``, carries custom content), 2 bad usage or unreadable input.
+
+Inputs are read as ``stixhub load`` and a TAXII POST read them (``parse_document``): a
+bundle, an envelope, a single object, or JSON lines whose lines are any of those. Every
+input is read and parsed before anything is printed, so a broken file gives exit 2 and no
+half report.
 """
 
 import sys
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
 import orjson
 
-from stixhub.stix import StixError, loads_untrusted
+from stixhub.cli._errors import BadInput
+from stixhub.stix import InvalidJSON, StixError, loads_untrusted, parse_document, split_document
 from stixhub.stix.validation import Report, ValidationOptions, Validator
 
 __all__ = ["COMMANDS", "validate"]
 
 _SUFFIXES = (".json", ".jsonl", ".ndjson")
+STDIN = "-"
 
 
-class _Unreadable(Exception):
-    """An input that is not a file, not readable, or not JSON: usage error class, exit 2."""
+@dataclass(frozen=True, slots=True)
+class _Input:
+    """One parsed input: its name, and what the validator gets (a document, or the list
+    of objects of JSON lines, whose paths are then ``$[i]``)."""
+
+    name: str
+    value: Any
+
+    @property
+    def root(self) -> str:
+        return "$" if isinstance(self.value, list) else "$.objects"
 
 
-def _parse(data: bytes, name: str) -> Any:
-    """One JSON document, or JSON lines (one object per line) when that fails."""
+def _parse(data: bytes, name: str) -> _Input:
+    """One JSON document kept whole (so a bundle's own properties are checked), or the
+    objects of JSON lines; anything ``parse_document`` refuses is unreadable input."""
     try:
-        return loads_untrusted(data)
+        try:
+            value = loads_untrusted(data)
+        except InvalidJSON:
+            return _Input(name, parse_document(data).objects)  # JSON lines, or the error
+        split_document(value)  # the same shapes as load and POST, or NotADocument
     except StixError as exc:
-        lines = [line for line in data.splitlines() if line.strip()]
-        if len(lines) < 2:
-            raise _Unreadable(f"{name}: {exc}") from None
-        objects = []
-        for number, line in enumerate(lines, start=1):
-            try:
-                objects.append(loads_untrusted(line))
-            except StixError as line_exc:
-                if number == 1:  # not JSON lines either: report the document's own error
-                    raise _Unreadable(f"{name}: {exc}") from None
-                raise _Unreadable(f"{name}: line {number}: {line_exc}") from None
-        return objects
+        raise BadInput(f"{name}: {exc}") from None
+    return _Input(name, value)
 
 
-def _files(path: Path, recursive: bool) -> Iterator[Path]:
+def _files(path: Path, recursive: bool) -> list[Path]:
     if path.is_dir():
         pattern = "**/*" if recursive else "*"
         found = sorted(p for p in path.glob(pattern) if p.is_file() and p.suffix in _SUFFIXES)
-        yield from found
-    elif path.is_file():
-        yield path
-    else:
-        raise _Unreadable(f"{path}: no such file or folder")
+        if not found:
+            where = "or its sub-folders " if recursive else ""
+            raise BadInput(
+                f"no STIX files found in {path} {where}(looked for {', '.join(_SUFFIXES)})"
+            )
+        return found
+    if path.is_file():
+        return [path]
+    raise BadInput(f"{path}: no such file or folder")
 
 
-def _documents(paths: tuple[str, ...], recursive: bool) -> Iterator[tuple[str, Any]]:
+def _inputs(paths: tuple[str, ...], recursive: bool) -> Iterator[_Input]:
     for raw in paths:
-        if raw == "-":
-            yield "<stdin>", _parse(sys.stdin.buffer.read(), "<stdin>")
+        if raw == STDIN:
+            yield _parse(sys.stdin.buffer.read(), "<stdin>")
             continue
         for file in _files(Path(raw), recursive):
             try:
                 data = file.read_bytes()
             except OSError as exc:
-                raise _Unreadable(f"{file}: {exc.strerror}") from None
-            yield str(file), _parse(data, str(file))
+                raise BadInput(f"{file}: {exc.strerror}") from None
+            yield _parse(data, str(file))
 
 
-def _print_text(name: str, report: Report) -> None:
+def _print_text(source: _Input, report: Report) -> None:
     verdict = "valid" if report.valid else "INVALID"
-    click.echo(f"{name}: {verdict}")
+    click.echo(f"{source.name}: {verdict}")
     for entry in report.objects:
         if not entry.findings:
             continue
         label = entry.id or (f"{entry.type} object" if entry.type else "object")
-        where = f" (objects[{entry.index}])" if entry.index is not None else ""
+        where = f" ({source.root}[{entry.index}])" if entry.index is not None else ""
         click.echo(f"  {label}{where}")
         for f in entry.findings:
             click.echo(f"    {f.severity:<7} {f.code:<22} {f.path}: {f.message}")
@@ -87,20 +103,23 @@ def _print_text(name: str, report: Report) -> None:
 @click.option("--recursive", "-r", is_flag=True, help="Descend into sub-folders of folders.")
 def validate(paths: tuple[str, ...], strict: bool, as_json: bool, recursive: bool) -> None:
     """Validate STIX 2.1 bundles, envelopes, objects or JSON lines ('-' reads stdin)."""
+    if paths.count(STDIN) > 1:
+        raise click.UsageError("'-' (stdin) can be given only once")
+    inputs = list(_inputs(paths, recursive))
     validator = Validator(ValidationOptions(strict=strict))
-    combined = Report()
-    try:
-        for name, doc in _documents(paths, recursive):
-            report = validator.validate_document(doc)
-            combined.objects.extend(report.objects)
-            if not as_json:
-                _print_text(name, report)
-    except _Unreadable as exc:
-        click.echo(f"stixhub validate: {exc}", err=True)
-        sys.exit(2)
+    reports = [(source, validator.validate_document(source.value)) for source in inputs]
+    valid = all(report.valid for _, report in reports)
     if as_json:
-        click.echo(orjson.dumps(combined.as_dict()).decode())
-    sys.exit(0 if combined.valid else 1)
+        objects = [
+            {**entry.as_dict(), "source": source.name}
+            for source, report in reports
+            for entry in report.objects
+        ]
+        click.echo(orjson.dumps({"valid": valid, "objects": objects}).decode())
+    else:
+        for source, report in reports:
+            _print_text(source, report)
+    sys.exit(0 if valid else 1)
 
 
 COMMANDS = (validate,)
