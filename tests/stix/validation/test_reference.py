@@ -197,6 +197,35 @@ class TestDifferences:
         }
         assert codes(validator.validate_document(bundle).findings, "error") == {"version-conflict"}
 
+    def test_sdo_without_spec_version_in_a_20_bundle_is_invalid(self, validator: Validator) -> None:
+        """Section 3.2: a 2.0-style bundle does not excuse its SDO from spec_version 2.1."""
+        bundle = {
+            "type": "bundle",
+            "id": "bundle--44af6c39-c09b-49c5-9de2-394224b04982",
+            "spec_version": "2.0",
+            "objects": [obj(INDICATOR, spec_version=...)],
+        }
+        assert codes(validator.validate_document(bundle).findings, "error") == {"required"}
+
+    def test_marking_definition_created_without_milliseconds_is_invalid(
+        self, validator: Validator
+    ) -> None:
+        """Section 3.2: a marking-definition's created needs millisecond precision too."""
+        marking = {
+            "type": "marking-definition",
+            "spec_version": "2.1",
+            "id": "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168",
+            "created": "2017-06-01T00:00:00Z",
+            "definition_type": "statement",
+            "definition": {"statement": "Copyright 2017, The MITRE Corporation"},
+        }
+        assert codes(validator.validate_object(marking), "error") == {"timestamp-precision"}
+        assert validator.validate_object({**marking, "created": "2017-06-01T00:00:00.000Z"}) == []
+
+    def test_custom_integer_beyond_the_json_range_is_invalid(self, validator: Validator) -> None:
+        """Section 2.10: an integer is within ±(2^53-1), in custom properties too."""
+        assert codes(validator.validate_object(obj(INDICATOR, x_big=2**60)), "error") == {"range"}
+
     def test_three_letter_language_subtags_are_checked_for_form_only(
         self, validator: Validator
     ) -> None:

@@ -310,7 +310,7 @@ DICTIONARY = dictionary()
 def _no_empty_lists(value: Any, path: str, ctx: Context, *, empty_lists: bool = True) -> None:
     """Walk a value the spec gives no type (dictionary values, custom properties): lists
     are never empty (section 2.12, unless ``empty_lists`` is False) and integers stay within
-    I-JSON's exact range (section 2.8), at any depth."""
+    I-JSON's exact range (section 2.10), at any depth."""
     if isinstance(value, list):
         if not value and empty_lists:
             ctx.error("empty-list", path, "must not be an empty list")
@@ -337,7 +337,7 @@ def _big_integer(value: int, path: str, ctx: Context) -> None:
         "range",
         path,
         f"integer {_short(value)} is outside the exact range of JSON numbers, "
-        "-(2^53-1) to 2^53-1 (section 2.8, I-JSON)",
+        "-(2^53-1) to 2^53-1 (section 2.10, I-JSON)",
     )
 
 
