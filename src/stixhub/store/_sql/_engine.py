@@ -6,6 +6,7 @@ so that stixhub decides how each transaction begins: ``BEGIN IMMEDIATE`` for wri
 write lock up front, which is what serialises writers and keeps ``date_added`` in commit order.
 """
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
-from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from stixhub.store._errors import DatabaseNotReady
 
@@ -55,11 +57,40 @@ def make_engine(url: str | URL, pool_size: int = 10, max_overflow: int = 20) -> 
         raise DatabaseNotReady(
             f"unsupported database {parsed.get_backend_name()!r}: use sqlite or postgresql"
         )
-    engine = create_engine(
-        parsed, pool_size=pool_size, max_overflow=max_overflow, pool_pre_ping=True
-    )
+    engine = create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
     event.listen(engine, "connect", _postgresql_on_connect)
+    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkin", _note_checkin)
     return engine
+
+
+_IDLE_BEFORE_PING_SECONDS = 5.0
+
+
+def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
+    record.info["checked_in"] = time.monotonic()
+
+
+def _ping_if_idle(
+    dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+) -> None:
+    """Check a pooled connection that sat idle before handing it out; replace it if dead.
+
+    SQLAlchemy's ``pool_pre_ping`` pings on every checkout: two extra round trips per poll
+    request here. A connection used a moment ago is alive (a server restart in between
+    fails that one request with an error, which clients retry); one that sat idle for
+    seconds may have been cut by the server, a proxy or a firewall, so it is pinged, and a
+    dead one is replaced transparently.
+    """
+    last = record.info.get("checked_in")
+    if last is None or time.monotonic() - last < _IDLE_BEFORE_PING_SECONDS:
+        return
+    try:
+        with dbapi_connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except psycopg.OperationalError as exc:
+        # The pool discards this connection and checks out (or opens) another.
+        raise DisconnectionError(str(exc)) from exc
 
 
 class _BinaryCursor(psycopg.Cursor[Any]):

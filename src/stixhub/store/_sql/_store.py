@@ -127,11 +127,23 @@ class SqlStore:
     def _write(self) -> Connection:
         return self.engine.connect().execution_options(**{WRITE: True})
 
+    def _read(self) -> Connection:
+        """A connection for one read statement.
+
+        On PostgreSQL it runs in autocommit: a single statement is consistent on its own,
+        and without it every read paid two more round trips (``BEGIN`` before the query and
+        ``ROLLBACK`` when the connection went back to the pool).
+        """
+        conn = self.engine.connect()
+        if self._postgresql:
+            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
+        return conn
+
     # --- hub secret ---------------------------------------------------------------------
 
     def secret_key(self) -> bytes:
         """The hub's signing key, made on first use and shared by every server process."""
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             value = conn.scalar(select(t.hub_meta.c.value).where(t.hub_meta.c.key == "secret"))
         if value is not None:
             return bytes.fromhex(value)
@@ -175,7 +187,7 @@ class SqlStore:
     def list_api_roots(self) -> list[ApiRoot]:
         """Every API root, in the order they were created."""
         a = t.api_roots
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(a.c.name, a.c.title, a.c.description, a.c.max_content_length).order_by(
                     a.c.created, a.c.name
@@ -186,7 +198,7 @@ class SqlStore:
     def get_api_root(self, name: str) -> ApiRoot:
         """One API root by name; NotFound if there is none."""
         a = t.api_roots
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(a.c.name, a.c.title, a.c.description, a.c.max_content_length).where(
                     a.c.name == name
@@ -314,7 +326,7 @@ class SqlStore:
     def list_collections(self, api_root: str) -> list[Collection]:
         """The collections of an API root, always in the same order (TAXII 2.1 section 3.3)."""
         c = t.collections.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(*self._collection_columns())
                 .where(c.api_root == api_root)
@@ -325,7 +337,7 @@ class SqlStore:
     def get_collection(self, api_root: str, key: str) -> Collection:
         """A collection of an API root by id or alias; NotFound if there is none."""
         c = t.collections.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(*self._collection_columns()).where(
                     c.api_root == api_root, or_(c.id == key, c.alias == key)
@@ -353,7 +365,7 @@ class SqlStore:
             )
             .where(c.api_root == api_root, or_(c.id == key, c.alias == key))
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(stmt).first()
         if row is None:
             raise NotFound(f"no collection {key!r} in API root {api_root!r}")
@@ -362,7 +374,7 @@ class SqlStore:
     def find_collection(self, collection_id: str) -> Collection:
         """A collection by id in any API root (for the command line); NotFound if none."""
         c = t.collections.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(*self._collection_columns()).where(c.id == collection_id)
             ).first()
@@ -389,7 +401,7 @@ class SqlStore:
     def get_account(self, name: str) -> Account:
         """An account by name; NotFound if there is none."""
         a = t.accounts.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(select(a.id, a.name, a.password_hash).where(a.name == name)).first()
         if row is None:
             raise NotFound(f"no account {name!r}")
@@ -422,7 +434,7 @@ class SqlStore:
     def account_for_token(self, token_hash: str) -> Account | None:
         """The account a token hash belongs to, or None."""
         a, k = t.accounts.c, t.tokens.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(a.id, a.name, a.password_hash)
                 .join(t.tokens, k.account_id == a.id)
@@ -452,7 +464,7 @@ class SqlStore:
     def rights(self, account_id: int) -> dict[str, Rights]:
         """An account's rights, by collection id, for every collection it was granted."""
         g = t.grants.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(
                 select(g.collection_id, g.can_read, g.can_write).where(g.account_id == account_id)
             ).all()
@@ -718,7 +730,7 @@ class SqlStore:
             .order_by(o.date_added)
             .limit(query.limit + 1)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(stmt).all()
         more = len(rows) > query.limit
         return Page(
@@ -734,7 +746,7 @@ class SqlStore:
             .order_by(o.date_added)
             .limit(query.limit + 1)
         )
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             rows = conn.execute(stmt).all()
         more = len(rows) > query.limit
         return Page(
@@ -761,7 +773,7 @@ class SqlStore:
     def object_exists(self, collection_id: str, object_id: str) -> bool:
         """Whether any version of the object is stored in the collection."""
         o = t.objects.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return (
                 conn.scalar(
                     select(o.pk)
@@ -774,7 +786,7 @@ class SqlStore:
     def count_objects(self, collection_id: str) -> int:
         """How many object versions the collection holds."""
         o = t.objects.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             return int(
                 conn.scalar(select(func.count()).where(o.collection_id == collection_id)) or 0
             )
@@ -811,7 +823,7 @@ class SqlStore:
     def get_status(self, api_root: str, status_id: str) -> StatusRecord:
         """A kept status of an API root; NotFound if unknown or already purged."""
         s = t.statuses.c
-        with self.engine.connect() as conn:
+        with self._read() as conn:
             row = conn.execute(
                 select(s.id, s.api_root, s.account_id, s.created, s.body).where(
                     s.id == status_id, s.api_root == api_root
