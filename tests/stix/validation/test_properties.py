@@ -11,37 +11,160 @@ from stixhub.stix.validation import Validator
 from .conftest import IDENTITY, INDICATOR, IPV4, codes, obj
 
 _VALIDATOR = Validator()
-BASES = [IDENTITY, INDICATOR]
 
-# (mutation, expected error code)
-MUTATIONS: list[tuple[str, Any, str]] = [
-    ("name", ..., "required"),
-    ("created", "2024-13-01T00:00:00.000Z", "timestamp"),
-    ("created", "2024-03-01T10:00:00Z", "timestamp-precision"),
-    ("modified", "2023-01-01T00:00:00.000Z", "timestamp-order"),
-    ("id", "campaign--9df314c4-db53-4a8f-b81d-6bc76ad25ec9", "id-type"),
-    ("confidence", 101, "range"),
-    ("confidence", -1, "range"),
-    ("labels", [], "empty-list"),
-    ("external_references", [{"source_name": "x", "hashes": {"é": "a"}}], "external-reference"),
-    ("lang", "not a tag", "language"),
-    ("spec_version", "2.2", "spec-version"),
-    ("revoked", "yes", "type"),
-    ("object_marking_refs", ["identity--98483cfe-1247-4697-9d60-30864a785265"], "reference-type"),
-    ("severity", "high", "reserved-property"),
+RELATIONSHIP = {
+    "type": "relationship",
+    "spec_version": "2.1",
+    "id": "relationship--44298a74-ba52-4f0c-87a3-1824e67d7fad",
+    "created": "2024-03-01T10:00:00.000Z",
+    "modified": "2024-03-01T10:00:00.000Z",
+    "relationship_type": "indicates",
+    "source_ref": INDICATOR["id"],
+    "target_ref": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
+}
+EXTENSION_DEFINITION = {
+    "type": "extension-definition",
+    "spec_version": "2.1",
+    "id": "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e",
+    "created_by_ref": IDENTITY["id"],
+    "created": "2024-03-01T00:00:00.000Z",
+    "modified": "2024-03-01T00:00:00.000Z",
+    "name": "Extension Foo",
+    "schema": "https://www.example.com/schema-foo-1/v1/",
+    "version": "1.2.1",
+    "extension_types": ["property-extension"],
+}
+STATEMENT = {
+    "type": "marking-definition",
+    "spec_version": "2.1",
+    "id": "marking-definition--fa42a846-8d90-4e51-bc29-71d5b4802168",
+    "created": "2017-06-01T00:00:00.000Z",
+    "definition_type": "statement",
+    "definition": {"statement": "Copyright 2017, The MITRE Corporation"},
+}
+# Each base with the properties the spec requires of its type (sections 3.2, 4-7).
+REQUIRED: dict[str, tuple[dict[str, Any], tuple[str, ...]]] = {
+    "identity (SDO)": (IDENTITY, ("type", "id", "spec_version", "created", "modified", "name")),
+    "indicator (SDO)": (
+        INDICATOR,
+        (
+            "type",
+            "id",
+            "spec_version",
+            "created",
+            "modified",
+            "pattern",
+            "pattern_type",
+            "valid_from",
+        ),
+    ),
+    "ipv4-addr (SCO)": (IPV4, ("type", "id", "value")),
+    "relationship (SRO)": (
+        RELATIONSHIP,
+        (
+            "type",
+            "id",
+            "spec_version",
+            "created",
+            "modified",
+            "relationship_type",
+            "source_ref",
+            "target_ref",
+        ),
+    ),
+    "extension-definition (meta)": (
+        EXTENSION_DEFINITION,
+        (
+            "type",
+            "id",
+            "spec_version",
+            "created",
+            "modified",
+            "created_by_ref",
+            "name",
+            "schema",
+            "version",
+            "extension_types",
+        ),
+    ),
+    "marking-definition (meta)": (STATEMENT, ("type", "id", "spec_version", "created")),
+}
+BASES = {name: base for name, (base, _) in REQUIRED.items()}
+ALL = frozenset(BASES)
+SDOS = frozenset({"identity (SDO)", "indicator (SDO)"})
+VERSIONED = ALL - {"ipv4-addr (SCO)", "marking-definition (meta)"}
+NOT_MARKING = ALL - {"marking-definition (meta)"}
+
+# (property, new value, expected error code, the bases the mutation applies to)
+MUTATIONS: list[tuple[str, Any, str, frozenset[str]]] = [
+    ("name", ..., "required", frozenset({"identity (SDO)"})),
+    ("created", "2024-13-01T00:00:00.000Z", "timestamp", ALL),
+    ("created", "2024-03-01T10:00:00Z", "timestamp-precision", ALL),
+    ("modified", "2023-01-01T00:00:00.000Z", "timestamp-order", VERSIONED),
+    ("id", "campaign--9df314c4-db53-4a8f-b81d-6bc76ad25ec9", "id-type", ALL),
+    ("confidence", 101, "range", NOT_MARKING),
+    ("confidence", -1, "range", NOT_MARKING),
+    ("labels", [], "empty-list", NOT_MARKING),
+    ("external_references", [{"source_name": "x"}], "external-reference", ALL),
+    (
+        "external_references",
+        [{"source_name": "x", "external_id": "1", "hashes": {"é": "a"}}],
+        "hash-name",
+        ALL,
+    ),
+    ("lang", "not a tag", "language", NOT_MARKING),
+    ("spec_version", "2.2", "spec-version", ALL),
+    ("revoked", "yes", "type", VERSIONED),
+    ("modified", "2024-03-01T00:00:00.000Z", "marking-versioning", ALL - NOT_MARKING),
+    ("object_marking_refs", [IDENTITY["id"]], "reference-type", ALL),
+    ("severity", "high", "reserved-property", ALL),
+    ("x_big", 2**60, "range", ALL),
+    ("x_nested", {"a": [{"b": -(2**60)}]}, "range", ALL),
+    ("defanged", True, "defanged", SDOS),
+    ("value", "999.1.1.1", "format", frozenset({"ipv4-addr (SCO)"})),
+    (
+        "source_ref",
+        "bundle--44af6c39-c09b-49c5-9de2-394224b04982",
+        "reference-type",
+        frozenset({"relationship (SRO)"}),
+    ),
+    ("extension_types", ["new-thing"], "enumeration", frozenset({"extension-definition (meta)"})),
 ]
+CASES = [(name, m) for m in MUTATIONS for name in sorted(m[3])]
 
 
-@settings(max_examples=60, deadline=None)
-@given(base=st.sampled_from(BASES), mutation=st.sampled_from(MUTATIONS))
+@settings(max_examples=200, deadline=None)
+@given(case=st.sampled_from(CASES))
 def test_breaking_a_must_rule_is_reported_with_its_code(
-    base: dict[str, Any], mutation: tuple[str, Any, str]
+    case: tuple[str, tuple[str, Any, str, frozenset[str]]],
 ) -> None:
-    """Each MUST-breaking mutation of a valid SDO yields an error with the rule's code."""
-    key, value, code = mutation
-    if key == "name" and base is INDICATOR:
-        key, code = "pattern", "required"
-    assert code in codes(_VALIDATOR.validate_object(obj(base, **{key: value})), "error")
+    """Each MUST-breaking mutation of a valid SDO, SCO, SRO or meta object yields an error
+    with the rule's code."""
+    name, (key, value, code, _) = case
+    assert _VALIDATOR.validate_object(BASES[name]) == [], name
+    found = codes(_VALIDATOR.validate_object(obj(BASES[name], **{key: value})), "error")
+    assert code in found, (name, key, found)
+
+
+def test_every_mutation_applies_somewhere() -> None:
+    """The mutation table has no entry that no base exercises."""
+    assert all(m[3] for m in MUTATIONS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), name=st.sampled_from(sorted(REQUIRED)))
+def test_dropping_any_required_property_gives_required(data: st.DataObject, name: str) -> None:
+    """Removing any property the spec requires of a type is a required error at its path."""
+    base, required = REQUIRED[name]
+    key = data.draw(st.sampled_from(required))
+    findings = _VALIDATOR.validate_object(obj(base, **{key: ...}))
+    assert ("required", f"$.{key}") in {(f.code, f.path) for f in findings if f.severity == "error"}
+
+
+def test_required_lists_name_real_properties() -> None:
+    """Every required property listed for a base is present in that valid base."""
+    for name, (base, required) in REQUIRED.items():
+        assert set(required) <= set(base), name
 
 
 @settings(max_examples=60, deadline=None)
