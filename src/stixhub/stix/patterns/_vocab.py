@@ -6,7 +6,13 @@ lists are those of STIX 2.1 section 6 (cyber-observable objects); the common pro
 section 3.8 apply to every type.
 """
 
-__all__ = ["HASH_ALGORITHMS", "SCO_PROPERTIES", "hash_rule"]
+__all__ = [
+    "HASH_ALGORITHMS",
+    "HASH_VOCABULARY",
+    "SCO_PROPERTIES",
+    "hash_rule",
+    "vocabulary_hash",
+]
 
 _COMMON = frozenset(
     {"type", "id", "spec_version", "object_marking_refs", "granular_markings", "defanged",
@@ -60,9 +66,13 @@ SCO_PROPERTIES: dict[str, frozenset[str]] = {
     name: frozenset(words.split()) | _COMMON for name, words in _PROPERTIES.items()
 }
 
-# hashing-algorithm-ov (STIX 2.1 section 10.7) plus the older algorithms that producers still
-# send; value: (display name, accepted hex lengths). SSDEEP and TLSH are fuzzy hashes with
-# their own alphabets and are not length-checked.
+# hash-algorithm-ov (STIX 2.1 section 10.7). The vocabulary is open: a hashes key outside it
+# is allowed ("SHOULD come from", section 2.7) and only warned about.
+HASH_VOCABULARY = ("MD5", "SHA-1", "SHA-256", "SHA-512", "SHA3-256", "SHA3-512", "SSDEEP", "TLSH")
+
+# The value format of the algorithms whose digests have a fixed length: the vocabulary's, and
+# older ones that producers still send (STIX 2.0's vocabulary); value: (display name, accepted
+# hex lengths). SSDEEP and TLSH have formats of their own (see the checker).
 HASH_ALGORITHMS: dict[str, tuple[str, tuple[int, ...]]] = {
     "MD5": ("MD5", (32,)),
     "SHA1": ("SHA-1", (40,)),
@@ -79,6 +89,18 @@ HASH_ALGORITHMS: dict[str, tuple[str, tuple[int, ...]]] = {
 }
 
 
+def _normal(key: str) -> str:
+    return key.upper().replace("-", "").replace("_", "")
+
+
+_VOCABULARY_BY_NORMAL = {_normal(name): name for name in HASH_VOCABULARY}
+
+
 def hash_rule(key: str) -> tuple[str, tuple[int, ...]] | None:
     """Find the rule for a ``hashes`` key however it is spelled (``SHA-256``, ``sha256``)."""
-    return HASH_ALGORITHMS.get(key.upper().replace("-", "").replace("_", ""))
+    return HASH_ALGORITHMS.get(_normal(key))
+
+
+def vocabulary_hash(key: str) -> str | None:
+    """The hash-algorithm-ov name a ``hashes`` key spells (``sha256`` -> ``SHA-256``), if any."""
+    return _VOCABULARY_BY_NORMAL.get(_normal(key))
