@@ -91,6 +91,7 @@ def _prepare_hub(db_url: str) -> None:
     """An account ``alice`` with a password, so requests can authenticate."""
     cli = Cli(db_url)
     assert cli("init").exit_code == 0
+    assert cli("api-root", "add", "api1", "--title", "API 1", "--exist-ok").exit_code == 0
     result = cli("account", "add", "alice", "--password-stdin", "--exist-ok", input=PASSWORD)
     assert result.exit_code == 0, result.output
 
@@ -105,12 +106,12 @@ class TestTlsContext:
     """The hardened server context, checked without a network."""
 
     def test_only_tls_12_and_13(self) -> None:
-        """The context refuses anything older than TLS 1.2."""
+        """8.2.2: the context refuses anything older than TLS 1.2."""
         context = harden_tls(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
         assert context.minimum_version == ssl.TLSVersion.TLSv1_2
 
     def test_tls_12_ciphers_are_ecdhe_with_aead(self) -> None:
-        """Every TLS 1.2 suite left has ECDHE key exchange and an AEAD cipher."""
+        """8.2.2: every TLS 1.2 suite left is ECDHE with AEAD (none of RFC 7540 App. A)."""
         context = harden_tls(ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER))
         tls12 = [c for c in context.get_ciphers() if c["protocol"] == "TLSv1.2"]
         assert tls12
@@ -239,6 +240,14 @@ class TestServeUsage:
             result.stderr.splitlines()[-1] == "error: the server did not start (see the log above)"
         )
 
+    def test_no_api_root(self, tmp_path: Path) -> None:
+        """8.2.1: a hub without any API root is not served; the error says how to add one."""
+        cli = Cli(f"sqlite:///{tmp_path / 'hub.db'}")
+        assert cli("init").exit_code == 0
+        result = cli("serve", "--port", str(free_port()))
+        assert result.exit_code == EXIT_USAGE
+        assert "stixhub api-root add" in one_line_error(result)
+
     def test_zero_workers(self, cli: Cli) -> None:
         """At least one worker is needed."""
         result = cli("serve", "--workers", "0")
@@ -309,7 +318,7 @@ class TestServeHttps:
     """HTTPS with a throwaway CA: TLS 1.2 and 1.3 are served, older or weaker is refused."""
 
     def test_tls_13(self, tls: Tls, https_port: int) -> None:
-        """A TLS 1.3 client gets the discovery resource."""
+        """1.6.6 / 8.2.2: the service is reachable over HTTPS; a TLS 1.3 client gets discovery."""
         assert _handshake(https_port, tls.client(ssl.TLSVersion.TLSv1_3))[0] == "TLSv1.3"
         response = _discovery(
             f"https://127.0.0.1:{https_port}", verify=tls.client(ssl.TLSVersion.TLSv1_3)
@@ -318,7 +327,7 @@ class TestServeHttps:
         assert response.json()["title"] == "stixhub"
 
     def test_tls_12(self, tls: Tls, https_port: int) -> None:
-        """A TLS 1.2 client is served, with an ECDHE + AEAD suite."""
+        """8.2.2: a TLS 1.2 client is served, with an ECDHE + AEAD suite."""
         version, cipher = _handshake(https_port, tls.client(ssl.TLSVersion.TLSv1_2))
         assert version == "TLSv1.2"
         assert cipher.startswith("ECDHE-")
@@ -357,15 +366,44 @@ class TestServeHttps:
         assert accepted == ["TLSv1.1"]
 
     def test_tls_11_is_refused(self, tls: Tls, https_port: int) -> None:
-        """A client that offers only TLS 1.1 fails the handshake."""
+        """8.2.2: a client that offers only TLS 1.1 fails the handshake."""
         with pytest.raises(ssl.SSLError):
             _handshake(https_port, _tls11_client(tls))
 
     def test_tls_12_without_aead_is_refused(self, tls: Tls, https_port: int) -> None:
-        """A TLS 1.2 client offering only a CBC suite (which Python's default allows) fails."""
+        """8.2.2: a TLS 1.2 client offering only a blacklisted CBC suite fails the handshake."""
         cbc = "ECDHE-ECDSA-AES128-SHA256:ECDHE-RSA-AES128-SHA256"
         with pytest.raises(ssl.SSLError):
             _handshake(https_port, tls.client(ssl.TLSVersion.TLSv1_2, cbc))
+
+    def test_no_0rtt(self, tls: Tls, https_port: int, tmp_path: Path) -> None:
+        """8.2.2: 0-RTT is not accepted: tickets allow no early data, a resumption sends none.
+
+        Checked with the openssl client, which can resume a session and offer early data.
+        """
+        ca = tmp_path / "ca.pem"
+        tls.ca.cert_pem.write_to_path(str(ca))
+        session, request = tmp_path / "session.pem", tmp_path / "request.txt"
+        request.write_bytes(b"GET /taxii2/ HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        base = ["openssl", "s_client", "-connect", f"127.0.0.1:{https_port}", "-tls1_3",
+                "-CAfile", str(ca)]  # fmt: skip
+        first = subprocess.run(
+            [*base, "-sess_out", str(session), "-ign_eof"],
+            input=request.read_bytes(),
+            capture_output=True,
+            timeout=60,
+            check=False,
+        ).stdout.decode()
+        assert "Max Early Data: 0" in first
+        second = subprocess.run(
+            [*base, "-sess_in", str(session), "-early_data", str(request)],
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=60,
+            check=False,
+        ).stdout.decode()
+        assert "Reused, TLSv1.3" in second
+        assert "Early data was accepted" not in second
 
     def test_plain_http_to_the_https_port_gets_no_answer(self, https_port: int) -> None:
         """Nothing is served in clear text on the HTTPS port."""

@@ -59,6 +59,9 @@ def serve(
             _serve.check_tls_files(settings.tls_cert, settings.tls_key)
     except _serve.TlsFileError as exc:
         raise BadInput(str(exc)) from None
+    if not store.list_api_roots():
+        # TAXII 2.1 section 8.2.1: a server offers at least one API root.
+        raise BadInput("the hub has no API root yet: add one with 'stixhub api-root add NAME'")
     if settings.workers > 1:
         store.close()  # each worker opens its own
     scheme = "https" if settings.tls_cert else "http"

@@ -95,6 +95,28 @@ class TestCollection:
         body = hub.get(hub.url(INTEL)).json()
         assert body.get("media_types", [STIX_21]) == [STIX_21]
 
+    def test_media_types_list_stix_20_when_accepted(self, hub_factory: Callable[..., Hub]) -> None:
+        """5.2.1: a hub that accepts STIX 2.0 lists its media type among what collections hold."""
+        hub = hub_factory(accept_stix20=True)
+        body = hub.get(hub.url(INTEL)).json()
+        assert body["media_types"] == [STIX_21, "application/stix+json;version=2.0"]
+
+    def test_manifest_names_the_stix_20_media_type(self, hub_factory: Callable[..., Hub]) -> None:
+        """5.3.1: a stored STIX 2.0 object's manifest entry carries the 2.0 media type."""
+        hub = hub_factory(accept_stix20=True)
+        old = {
+            "type": "indicator",
+            "id": "indicator--6b616fc1-1505-48e3-8b2c-0d19337bff38",
+            "created": "2017-01-01T00:00:00.000Z",
+            "modified": "2017-01-01T00:00:00.000Z",
+            "labels": ["malicious-activity"],
+            "pattern": "[ipv4-addr:value = '198.51.100.1']",
+            "valid_from": "2017-01-01T00:00:00Z",
+        }
+        hub.post_objects([old])
+        (entry,) = hub.get(hub.url(INTEL, rest="manifest/")).json()["objects"]
+        assert entry["media_type"] == "application/stix+json;version=2.0"
+
     def test_alias_is_usable_in_urls(self, hub: Hub) -> None:
         """5.2.1: the alias may be used in place of the id in URLs."""
         r = hub.get("/api1/collections/intel/")

@@ -8,6 +8,7 @@ you have" (section 1.6.8.1), and wildcards accept anything; an explicit other ve
 from dataclasses import dataclass
 
 __all__ = [
+    "STIX_20",
     "STIX_21",
     "TAXII_21",
     "MediaType",
@@ -17,6 +18,7 @@ __all__ = [
 ]
 
 TAXII_21 = "application/taxii+json;version=2.1"
+STIX_20 = "application/stix+json;version=2.0"
 STIX_21 = "application/stix+json;version=2.1"
 
 _TAXII = "application/taxii+json"

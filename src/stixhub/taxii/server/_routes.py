@@ -56,6 +56,7 @@ from stixhub.taxii.server._filters import (
     Filters,
 )
 from stixhub.taxii.server._media_types import (
+    STIX_20,
     TAXII_21,
     accepts_taxii_21,
     is_acceptable_content_type,
@@ -246,8 +247,14 @@ class TaxiiService:
 
     # --- section 5: collections ---------------------------------------------------------
 
-    @staticmethod
-    def _collection_resource(collection: Collection, rights: Rights) -> dict[str, Any]:
+    def _media_types(self, collection: Collection) -> list[str]:
+        """What the collection can hold (5.2.1): STIX 2.0 too when the hub accepts it."""
+        listed = list(collection.media_types)
+        if self.settings.accept_stix20 and STIX_20 not in listed:
+            listed.append(STIX_20)
+        return listed
+
+    def _collection_resource(self, collection: Collection, rights: Rights) -> dict[str, Any]:
         resource: dict[str, Any] = {"id": collection.id, "title": collection.title}
         if collection.description:
             resource["description"] = collection.description
@@ -255,7 +262,7 @@ class TaxiiService:
             resource["alias"] = collection.alias
         resource["can_read"] = rights.can_read
         resource["can_write"] = rights.can_write
-        resource["media_types"] = list(collection.media_types)
+        resource["media_types"] = self._media_types(collection)
         return resource
 
     def collections(self, request: Request) -> Response:
@@ -283,7 +290,7 @@ class TaxiiService:
         collection = self._readable(request)
         query, filters = self._query(request, collection, "manifest", OBJECTS_PARAMS)
         page = self.store.get_manifest(collection.id, query)
-        listed = set(collection.media_types)
+        listed = set(self._media_types(collection))
         items = [
             orjson.dumps(
                 {
