@@ -228,7 +228,7 @@ class TestApiRoots:
         assert store.create_api_root("api1", "T", max_content_length=1).max_content_length == 1
 
     def test_duplicate_refused(self, store: SqlStore) -> None:
-        """A second API root with the same name is refused and the first is kept."""
+        """4.2: an API root URL is unique: a second root of that name is refused, the first kept."""
         store.create_api_root("api1", "First")
         with pytest.raises(AlreadyExists):
             store.create_api_root("api1", "Second")
@@ -350,7 +350,7 @@ class TestCollections:
         assert store.create_collection("api2", "Intel").title == "Intel"
 
     def test_duplicate_alias_refused_in_one_api_root(self, store: SqlStore, root: str) -> None:
-        """Two collections of one API root cannot share an alias; another API root can."""
+        """5.2.1: an alias is unique within its API root; another API root may reuse it."""
         store.create_api_root("api2", "API 2")
         store.create_collection(root, "A", alias="intel")
         with pytest.raises(AlreadyExists):
