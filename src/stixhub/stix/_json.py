@@ -16,7 +16,7 @@ from stixhub.stix._errors import InvalidJSON
 __all__ = ["DEFAULT_MAX_DEPTH", "MAX_JSON_INTEGER", "json_depth", "loads_untrusted"]
 
 DEFAULT_MAX_DEPTH = 64
-# The largest integer STIX (section 2.8) and TAXII (section 2) allow: I-JSON's exact range.
+# The largest integer STIX (section 2.10) and TAXII (section 2) allow: I-JSON's exact range.
 MAX_JSON_INTEGER = 2**53 - 1
 
 # orjson reads an integer beyond 64 bits as a float, silently losing digits. Such integers
