@@ -25,13 +25,15 @@ def pattern_cases() -> list[tuple[str, bool]]:
     return cases
 
 
-def matcher_cases() -> list[tuple[str, str, Any, object]]:
-    """(case name, pattern, observations, stix2-matcher result) for corpus/matcher."""
+def matcher_cases() -> list[tuple[str, str, Any, str, object]]:
+    """(case name, pattern, observations, STIX version the case ran with, stix2-matcher
+    result) for corpus/matcher."""
     cases = []
     for path in sorted((SHARED / "corpus" / "matcher").glob("test_*.json")):
         data = json.loads(path.read_text(encoding="utf-8"))
         for number, case in enumerate(data["cases"]):
             observations = data["observation_sets"][case["observations"]]
             name = f"{path.stem}-{number}"
-            cases.append((name, case["pattern"], observations, case["expected"]))
+            version = case.get("stix_version", "2.1")
+            cases.append((name, case["pattern"], observations, version, case["expected"]))
     return cases

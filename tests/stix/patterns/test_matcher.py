@@ -4,29 +4,51 @@ from typing import Any
 
 import pytest
 
-from stixhub.stix.patterns import PatternError, PatternLimitError, compile_pattern, match
+from stixhub.stix.patterns import (
+    InvalidRegex,
+    PatternError,
+    PatternIndex,
+    PatternLimitError,
+    UnsupportedRegex,
+    compile_pattern,
+    match,
+)
 from stixhub.stix.patterns._matcher import MAX_STEPS, observations_from
 
 from ._corpus import load, matcher_cases
 
 
-def _verdict(pattern: str, observed: Any) -> object:
+def _verdict(pattern: str, observed: Any, stix_version: str = "2.1") -> object:
     try:
-        return match(pattern, observed).matched
+        return match(pattern, observed, stix_version=stix_version).matched
     except PatternError:
         return "error"
 
 
+# Where stix2-matcher is wrong by the specification; see docs/pattern-differences.md.
+STIX_20_STRING_START_STOP = "test_complex-8"
+
+
 class TestReferenceCorpus:
     @pytest.mark.parametrize(
-        ("pattern", "observed", "expected"),
-        [pytest.param(p, o, e, id=n) for n, p, o, e in matcher_cases()],
+        ("name", "pattern", "observed", "version", "expected"),
+        [pytest.param(n, p, o, v, e, id=n) for n, p, o, v, e in matcher_cases()],
     )
     def test_same_result_as_stix2_matcher(
-        self, pattern: str, observed: Any, expected: object
+        self, name: str, pattern: str, observed: Any, version: str, expected: object
     ) -> None:
-        """The matcher gives stix2-matcher's result (match, no match or error) on every case."""
-        assert _verdict(pattern, observed) == expected
+        """The matcher, run with the STIX version each case ran with, gives stix2-matcher's
+        result (match, no match or error) on every case but the documented difference."""
+        if name == STIX_20_STRING_START_STOP:
+            assert expected == "error"
+            expected = True
+        assert _verdict(pattern, observed, version) == expected
+
+    def test_cases_run_with_their_recorded_version(self) -> None:
+        """The corpus holds cases recorded with STIX 2.0 as well as 2.1, and each keeps it."""
+        versions = {(n, v) for n, _, _, v, _ in matcher_cases()}
+        assert ("test_complex-8", "2.0") in versions
+        assert {v for _, v in versions} == {"2.0", "2.1"}
 
     def test_corpus_has_all_cases(self) -> None:
         """The corpus run above covers all 423 recorded matcher cases."""
@@ -139,6 +161,47 @@ class TestDocumentedDifferences:
         assert not match("[x-thing:number IN (true)]", _TYPED).matched
         assert not match("[x-thing:flag IN (1)]", _TYPED).matched
 
+    def test_stix_20_start_stop_with_strings_matches(self) -> None:
+        """Corpus case test_complex-8, run as STIX 2.0 as recorded: START/STOP with plain
+        strings is the 2.0 grammar (startStopQualifier: START StringLiteral STOP StringLiteral),
+        so it matches where stix2-matcher 3.0.0 raises a parse error; under 2.1 it is an error."""
+        case = next(c for c in matcher_cases() if c[0] == STIX_20_STRING_START_STOP)
+        _, pattern, observed, version, expected = case
+        assert (version, expected) == ("2.0", "error")
+        assert match(pattern, observed, stix_version="2.0").matched
+        assert _verdict(pattern, observed, "2.1") == "error"
+
+    def test_like_wildcards_match_a_newline(self) -> None:
+        """LIKE's % and _ match a newline too ('a\\nb' LIKE 'a_b'), where stix2-matcher's
+        translation to a Python regex without DOTALL does not (STIX 2.1 section 9.6.1:
+        '%' is 0 or more characters and '_' is any one character)."""
+        observed = {**_FILE, "objects": {"0": {"type": "file", "name": "a\nb"}}}
+        assert match("[file:name LIKE 'a_b']", observed).matched
+        assert match("[file:name LIKE 'a%b']", observed).matched
+
+    def test_matches_dot_matches_a_newline(self) -> None:
+        """MATCHES runs with DOTALL, so '.' matches a newline, where stix2-matcher compiles
+        without it (STIX 2.1 section 9.6.1: "The DOTALL option MUST be specified")."""
+        observed = {**_FILE, "objects": {"0": {"type": "file", "name": "a\nb"}}}
+        assert match("[file:name MATCHES '^a.b$']", observed).matched
+
+    def test_exists_and_not_exists(self) -> None:
+        """EXISTS is true when the property is present and NOT EXISTS when it is absent;
+        stix2-matcher 3.0.0 has no rule for EXISTS, leaves the path's value as the result and
+        so gets NOT EXISTS backwards (STIX 2.1 section 9.6.1, EXISTS)."""
+        assert match("[EXISTS file:name]", _FILE).matched
+        assert not match("[EXISTS file:mime_type]", _FILE).matched
+        assert match("[NOT EXISTS file:mime_type]", _FILE).matched
+        assert not match("[NOT EXISTS file:name]", _FILE).matched
+
+    def test_unsupported_regex_raises_at_match_time(self) -> None:
+        """A back-reference or look-behind raises UnsupportedRegex when tested, where
+        stix2-matcher (Python re) matches 'aab' (STIX 2.1 section 9.6.1 names PCRE; stixhub
+        runs only what RE2 runs in linear time)."""
+        for pattern in (BACKREFERENCE, r"[file:name MATCHES '(?<=a)b']"):
+            with pytest.raises(UnsupportedRegex):
+                match(pattern, _FILE)
+
     def test_binary_value_is_in_a_list_of_strings(self) -> None:
         """A binary property is in a list holding the string of its bytes, as with =, though
         stix2-matcher finds no match (STIX 2.1 sections 9.6.1 and 9.6.4)."""
@@ -233,3 +296,47 @@ class TestHostilePatterns:
         pattern = " AND ".join(f"[x-thing:a > {k}]" for k in range(10))
         with pytest.raises(PatternLimitError, match=f"more than {MAX_STEPS} search steps"):
             match(f"({pattern}) WITHIN 1 SECONDS", _timed(300, spacing=10, cluster=9))
+
+
+_FILE = {
+    "type": "observed-data",
+    "id": "observed-data--3",
+    "first_observed": "2024-01-01T00:00:00Z",
+    "last_observed": "2024-01-01T00:00:00Z",
+    "number_observed": 1,
+    "objects": {"0": {"type": "file", "name": "aab", "size": 3}},
+}
+BACKREFERENCE = r"[file:name MATCHES '(a)\\1']"
+
+
+class TestUnsupportedRegex:
+    def test_pcre_beyond_re2_compiles_and_raises_when_a_value_is_tested(self) -> None:
+        """A back-reference compiles; testing a string against it raises UnsupportedRegex at
+        the expression's column instead of answering no match."""
+        compiled = compile_pattern(BACKREFERENCE)
+        with pytest.raises(UnsupportedRegex) as raised:
+            compiled.match(_FILE)
+        assert raised.value.column == BACKREFERENCE.index("'") + 1
+        with pytest.raises(UnsupportedRegex):
+            match(r"[file:name NOT MATCHES '(?<=a)b']", _FILE)
+
+    def test_no_error_when_no_value_needs_the_expression(self) -> None:
+        """Without a string value on the path (no name, a number) nothing is tested: no match."""
+        assert not match(r"[file:size MATCHES '(a)\\1']", _FILE).matched
+        assert not match(r"[url:value MATCHES '(a)\\1']", _FILE).matched
+
+    def test_index_counts_the_indicator_as_not_matching(self) -> None:
+        """PatternIndex keeps such an indicator, which never matches, and still finds others."""
+        indicators = [
+            {"type": "indicator", "id": f"indicator--{n}", "pattern": pattern,
+             "pattern_type": "stix", "spec_version": "2.1", "modified": "2024-01-01T00:00:00Z"}
+            for n, pattern in ((1, BACKREFERENCE), (2, "[file:name = 'aab']"))
+        ]  # fmt: skip
+        index = PatternIndex(indicators)
+        assert "indicator--1" in index
+        assert index.match(_FILE) == ["indicator--2"]
+
+    def test_invalid_regex_fails_at_compile_time(self) -> None:
+        """An expression that is no regular expression raises InvalidRegex from compile_pattern."""
+        with pytest.raises(InvalidRegex):
+            compile_pattern("[file:name MATCHES '(abc']")

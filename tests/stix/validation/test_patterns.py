@@ -42,3 +42,19 @@ def test_same_patterns_reject_an_otherwise_valid_indicator(validator: Validator)
         report = validator.validate_document(obj(INDICATOR, pattern=pattern))
         assert not report.valid, pattern
     assert validator.validate_document(obj(INDICATOR, pattern="[x-abc:xyz = 'a']")).valid
+
+
+def test_pcre_beyond_re2_leaves_the_indicator_valid_with_a_warning(validator: Validator) -> None:
+    """A look-behind in MATCHES is valid PCRE and so valid STIX: one pattern warning, no error."""
+    report = validator.validate_document(obj(INDICATOR, pattern="[file:name MATCHES '(?<=a)b']"))
+    assert report.valid
+    warnings = [f for f in report.findings if f.code == "pattern" and f.severity == "warning"]
+    assert len(warnings) == 1
+    assert "not supported by the linear-time engine" in warnings[0].message
+
+
+def test_invalid_regex_makes_the_indicator_invalid(validator: Validator) -> None:
+    """An unbalanced MATCHES expression is no regular expression: a pattern error."""
+    report = validator.validate_document(obj(INDICATOR, pattern="[file:name MATCHES '(abc']"))
+    assert not report.valid
+    assert _pattern_errors(validator, obj(INDICATOR, pattern="[file:name MATCHES '(abc']"))

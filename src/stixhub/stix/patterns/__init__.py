@@ -23,6 +23,7 @@ from stixhub.stix.patterns._ast import (
 )
 from stixhub.stix.patterns._checker import PatternIssue, check_pattern
 from stixhub.stix.patterns._errors import (
+    InvalidRegex,
     PatternError,
     PatternLimitError,
     PatternSyntaxError,
@@ -39,6 +40,7 @@ __all__ = [
     "CompiledPattern",
     "Constant",
     "IndexStep",
+    "InvalidRegex",
     "KeyStep",
     "MatchResult",
     "ObjectPath",

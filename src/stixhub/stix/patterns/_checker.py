@@ -7,12 +7,14 @@ STIX 2.1 does not (sections 9.3, 9.6 and the hashes type of section 2.7). Each p
 Errors make the pattern invalid: besides the above, names of types and properties outside 3
 to 250 characters (section 3.1), hashes keys and values of the wrong form (2.7, 10.7), IN lists
 of mixed types and address ranges of the wrong family (9.6.1). Warnings mark what is legal but
-probably a mistake: object types and properties outside the STIX 2.1 vocabulary (custom ``x-``
-content is allowed) and hash algorithms outside hash-algorithm-ov.
+probably a mistake or cannot be evaluated: object types and properties outside the STIX 2.1
+vocabulary (custom ``x-`` content is allowed), hash algorithms outside hash-algorithm-ov, and
+MATCHES expressions that are PCRE but beyond the linear-time engine (``UnsupportedRegex``).
 """
 
 import ipaddress
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
@@ -35,7 +37,7 @@ from stixhub.stix.patterns._ast import (
     StartStop,
     Within,
 )
-from stixhub.stix.patterns._errors import PatternError
+from stixhub.stix.patterns._errors import PatternError, UnsupportedRegex
 from stixhub.stix.patterns._parser import parse_pattern
 from stixhub.stix.patterns._predicates import mixed_item, value_type
 from stixhub.stix.patterns._regex import compile_regex
@@ -224,7 +226,10 @@ def _check_comparison(comparison: Comparison) -> Iterator[PatternIssue]:
     elif op == "MATCHES":
         assert isinstance(comparison.value, Constant)
         try:
-            compile_regex(str(comparison.value.value))
+            compile_regex(unicodedata.normalize("NFC", str(comparison.value.value)))
+        except UnsupportedRegex as exc:
+            # Valid PCRE (section 9.6.1), so valid STIX: only stixhub cannot evaluate it.
+            yield _warning(exc.message, comparison.value.pos)
         except PatternError as exc:
             yield _error(exc.message, comparison.value.pos)
     del path

@@ -3,12 +3,19 @@
 - ``PatternError`` (a :class:`stixhub.stix.StixError`): base of every error raised here.
     - ``PatternSyntaxError``: the text is not a pattern of the STIX 2.1 grammar.
     - ``PatternLimitError``: the pattern or its input is larger or deeper than the engine allows.
-    - ``UnsupportedRegex``: a MATCHES expression uses a construct the safe engine refuses.
+    - ``UnsupportedRegex``: a MATCHES expression is PCRE the linear-time engine cannot run.
+    - ``InvalidRegex``: a MATCHES expression is not a regular expression.
 """
 
 from stixhub.stix._errors import StixError
 
-__all__ = ["PatternError", "PatternLimitError", "PatternSyntaxError", "UnsupportedRegex"]
+__all__ = [
+    "InvalidRegex",
+    "PatternError",
+    "PatternLimitError",
+    "PatternSyntaxError",
+    "UnsupportedRegex",
+]
 
 
 class PatternError(StixError):
@@ -33,4 +40,17 @@ class PatternLimitError(PatternError):
 
 
 class UnsupportedRegex(PatternError):
-    """Raised when a MATCHES regular expression cannot run in linear time or does not compile."""
+    """Raised when a MATCHES expression is valid PCRE (STIX 2.1 section 9.6.1) that stixhub
+    cannot evaluate safely: a back-reference, look-around or another construct RE2 lacks, or
+    an expression too large for it.
+
+    The pattern is valid STIX: ``check_pattern`` reports a warning, and the matcher raises
+    this error only when a value has to be tested against the expression, so that a caller
+    can tell "cannot evaluate" from "no match". ``PatternIndex`` counts such an indicator as
+    not matching.
+    """
+
+
+class InvalidRegex(PatternError):
+    """Raised when a MATCHES expression is not a regular expression (RE2 refuses it and it
+    uses no PCRE construct that RE2 lacks): the pattern is invalid."""

@@ -16,7 +16,7 @@ from typing import Any
 from stixhub.stix._errors import InvalidTimestamp
 from stixhub.stix._timestamps import parse_rfc3339_micros
 from stixhub.stix.patterns._ast import Comparison, Constant, SetConstant
-from stixhub.stix.patterns._errors import PatternError
+from stixhub.stix.patterns._errors import PatternError, UnsupportedRegex
 from stixhub.stix.patterns._regex import compile_regex
 
 __all__ = [
@@ -227,9 +227,16 @@ def _like_test(like: str) -> Predicate:
     return test
 
 
-def _regex_test(expression: str) -> Predicate:
+def _regex_test(expression: str, column: int) -> Predicate:
+    """MATCHES. An expression that is PCRE but beyond RE2 compiles to a test that raises
+    ``UnsupportedRegex`` whenever a value has to be tested: stixhub cannot say whether such a
+    comparison is true, and says so rather than answering false. An invalid expression raises
+    ``InvalidRegex`` here, when the pattern is compiled."""
     expression = unicodedata.normalize("NFC", expression)
-    search = compile_regex(expression)
+    try:
+        search = compile_regex(expression)
+    except UnsupportedRegex as exc:
+        return _unsupported(exc.message, column)
     byte_ok = _latin1(expression) is not None
 
     def test(value: Any) -> bool:
@@ -240,6 +247,15 @@ def _regex_test(expression: str) -> Predicate:
         return False
 
     return test
+
+
+def _unsupported(message: str, column: int) -> Predicate:
+    def refuse(value: Any) -> bool:
+        if isinstance(value, str | bytes):
+            raise UnsupportedRegex(message, column)
+        return False  # MATCHES is false on a value that is not a string (9.6.1)
+
+    return refuse
 
 
 def _positive(comparison: Comparison) -> Predicate:  # noqa: PLR0911  one branch per operator
@@ -263,7 +279,7 @@ def _positive(comparison: Comparison) -> Predicate:  # noqa: PLR0911  one branch
     if op == "LIKE":
         return _like_test(text)
     if op == "MATCHES":
-        return _regex_test(text)
+        return _regex_test(text, operand.pos + 1)
     if op == "ISSUBSET":
         outer = _network(text, where="the pattern")
         return lambda v: isinstance(v, str) and _contains(outer, _network(v, where="the data"))
