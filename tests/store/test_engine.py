@@ -39,6 +39,18 @@ class TestPooledConnections:
         assert pg_store.list_api_roots() == []
         assert _backend_pid(pg_store) != first
 
+    def test_idle_live_connection_is_pinged_and_reused(
+        self, pg_store: SqlStore, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A live idle connection passes its ping and serves reads and writes as before."""
+        first = _backend_pid(pg_store)
+        monkeypatch.setattr(_engine, "_IDLE_BEFORE_PING_SECONDS", 0.0)
+        for _ in range(3):
+            assert pg_store.list_api_roots() == []
+        pg_store.create_api_root("api1", "API 1")
+        assert [r.name for r in pg_store.list_api_roots()] == ["api1"]
+        assert _backend_pid(pg_store) == first
+
     def test_reads_leave_no_transaction_open(self, pg_store: SqlStore) -> None:
         """A read runs in autocommit: no BEGIN before it, no ROLLBACK owed after it."""
         with pg_store._read() as conn:

@@ -7,6 +7,7 @@ write lock up front, which is what serialises writers and keeps ``date_added`` i
 """
 
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.engine import URL, Connection, Dialect, make_url
 from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
@@ -59,7 +60,7 @@ def make_engine(url: str | URL, pool_size: int = 10, max_overflow: int = 20) -> 
         )
     engine = create_engine(parsed, pool_size=pool_size, max_overflow=max_overflow)
     event.listen(engine, "connect", _postgresql_on_connect)
-    event.listen(engine, "checkout", _ping_if_idle)
+    event.listen(engine, "checkout", partial(_ping_if_idle, engine.dialect))
     event.listen(engine, "checkin", _note_checkin)
     return engine
 
@@ -72,7 +73,10 @@ def _note_checkin(_dbapi_connection: Any, record: ConnectionPoolEntry) -> None:
 
 
 def _ping_if_idle(
-    dbapi_connection: Any, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection
+    dialect: Dialect,
+    dbapi_connection: Any,
+    record: ConnectionPoolEntry,
+    _proxy: PoolProxiedConnection,
 ) -> None:
     """Check a pooled connection that sat idle before handing it out; replace it if dead.
 
@@ -86,9 +90,10 @@ def _ping_if_idle(
     if last is None or time.monotonic() - last < _IDLE_BEFORE_PING_SECONDS:
         return
     try:
-        with dbapi_connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except psycopg.OperationalError as exc:
+        # The dialect's ping runs in autocommit: a plain SELECT would leave the connection
+        # inside a transaction, and a read could then not switch it to autocommit.
+        dialect.do_ping(dbapi_connection)
+    except psycopg.Error as exc:
         # The pool discards this connection and checks out (or opens) another.
         raise DisconnectionError(str(exc)) from exc
 
