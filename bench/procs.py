@@ -118,7 +118,8 @@ class ServerProcess:
         self.name = name
         self.port = port
         self.log_path = log_path
-        self._log = open(log_path, "wb") if log_path else subprocess.DEVNULL  # noqa: SIM115
+        # Appended: a server restarted after a failed cell keeps the log of the failure.
+        self._log = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             list(argv),
             env=dict(env) if env is not None else None,
