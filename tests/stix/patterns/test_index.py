@@ -7,7 +7,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from stixhub.stix.patterns import PatternError, PatternIndex, match
+from stixhub.stix.patterns import (
+    CompiledPattern,
+    PatternError,
+    PatternIndex,
+    PatternLimitError,
+    PatternSyntaxError,
+    match,
+)
 
 
 def _indicator(number: int, pattern: str, **extra: Any) -> dict[str, Any]:
@@ -76,6 +83,100 @@ class TestPatternIndex:
         index.add(_indicator(1, "[url:value = 'u']", modified="2024-05-01T00:00:00Z", revoked=True))
         assert "indicator--1" not in index
         assert index.match(_event({"type": "url", "value": "u"})) == []
+
+
+class TestRevocation:
+    def test_older_version_after_revocation_is_refused(self) -> None:
+        """A non-revoked version older than the revoked one does not bring the id back."""
+        index = PatternIndex([_indicator(1, "[url:value = 'u']")])
+        index.add(_indicator(1, "[url:value = 'u']", modified="2024-05-01T00:00:00Z", revoked=True))
+        assert not index.add(_indicator(1, "[url:value = 'u']", modified="2024-01-01T00:00:00Z"))
+        assert not index.add(_indicator(1, "[url:value = 'v']", modified="2024-05-01T00:00:00Z"))
+        assert "indicator--1" not in index
+        assert index.match(_event({"type": "url", "value": "u"})) == []
+        assert index.revoked == {"indicator--1": "2024-05-01T00:00:00Z"}
+
+    def test_newer_version_cannot_unrevoke(self) -> None:
+        """Revoking is permanent (STIX 2.1 section 3.2): a later non-revoked version is refused."""
+        index = PatternIndex(
+            [_indicator(1, "[url:value = 'u']", modified="2024-05-01T00:00:00Z", revoked=True)]
+        )
+        assert not index.add(_indicator(1, "[url:value = 'u']", modified="2024-09-01T00:00:00Z"))
+        assert index.match(_event({"type": "url", "value": "u"})) == []
+
+    def test_revocation_arriving_late_still_revokes(self) -> None:
+        """A revoked version older than the indexed one removes the id: order does not matter."""
+        versions = [
+            _indicator(1, "[url:value = 'u']", modified="2024-01-01T00:00:00Z"),
+            _indicator(1, "[url:value = 'u']", modified="2024-03-01T00:00:00Z", revoked=True),
+            _indicator(1, "[url:value = 'u']", modified="2024-05-01T00:00:00Z"),
+        ]
+        for order in ([0, 1, 2], [0, 2, 1], [2, 1, 0], [1, 0, 2], [2, 0, 1]):
+            index = PatternIndex(versions[i] for i in order)
+            assert "indicator--1" not in index, order
+            assert index.match(_event({"type": "url", "value": "u"})) == [], order
+
+    def test_other_ids_are_not_affected(self) -> None:
+        """Revoking one id leaves another id with the same pattern matching."""
+        index = PatternIndex(_indicator(i, "[url:value = 'u']") for i in (1, 2))
+        index.add(_indicator(1, "[url:value = 'u']", modified="2024-05-01T00:00:00Z", revoked=True))
+        assert index.match(_event({"type": "url", "value": "u"})) == ["indicator--2"]
+
+
+class TestRefusedAndUndecided:
+    def test_constructor_skips_a_pattern_that_does_not_compile(self) -> None:
+        """One bad pattern among good ones is skipped and reported with its reason."""
+        index = PatternIndex(
+            [
+                _indicator(1, "[url:value = 'u']"),
+                _indicator(2, "[url:value = 'C:\\Windows']"),
+                _indicator(3, "[url:value MATCHES '(']"),
+                _indicator(4, "[domain-name:value = 'd']"),
+            ]
+        )
+        assert len(index) == 2
+        assert set(index.refused) == {"indicator--2", "indicator--3"}
+        reason = index.refused["indicator--2"]
+        assert reason.startswith("PatternSyntaxError at column 17: invalid escape")
+        assert index.match(_event({"type": "url", "value": "u"})) == ["indicator--1"]
+
+    def test_extend_returns_what_it_refused(self) -> None:
+        """extend returns the refused ids of that call; a later good version clears the id."""
+        index = PatternIndex([_indicator(1, "[url:value = 'u']")])
+        refused = index.extend(
+            [_indicator(2, "[url:value = ]"), _indicator(3, "[url:value = 'w']")]
+        )
+        assert list(refused) == ["indicator--2"]
+        assert "expected a constant" in refused["indicator--2"]
+        assert index.add(_indicator(2, "[url:value = 'v']"))
+        assert index.refused == {}
+        assert index.match(_event({"type": "url", "value": "v"})) == ["indicator--2"]
+
+    def test_add_still_raises(self) -> None:
+        """A single add of a bad pattern raises, so a caller adding one indicator sees why."""
+        with pytest.raises(PatternSyntaxError):
+            PatternIndex().add(_indicator(1, "[url:value = 'u'"))
+
+    def test_limit_error_is_counted_not_reported_as_no_match(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A pattern that hits the work limit is left out of the answer and counted undecided."""
+
+        def too_much(self: CompiledPattern, observations: Any) -> Any:
+            raise PatternLimitError("pattern needs too many search steps")
+
+        index = PatternIndex(
+            [
+                _indicator(1, "[url:value = 'u' AND url:value != 'x']"),
+                _indicator(2, "[url:value = 'u']"),
+            ]
+        )
+        event = _event({"type": "url", "value": "u"})
+        assert index.match(event) == ["indicator--1", "indicator--2"]
+        monkeypatch.setattr(CompiledPattern, "match_observations", too_much)
+        assert index.match(event) == ["indicator--2"]
+        assert index.match(event) == ["indicator--2"]
+        assert index.undecided == {"indicator--1": 2}
 
 
 class TestTables:
@@ -151,7 +252,8 @@ class TestTables:
         index = PatternIndex([_indicator(1, pattern)])
         assert index.match(_event({"type": "url", "value": "u"})) == ["indicator--1"]
         with pytest.raises(PatternError):
-            PatternIndex([_indicator(2, pattern, spec_version="2.1")])
+            index.add(_indicator(2, pattern, spec_version="2.1"))
+        assert "indicator--2" not in index
 
     def test_bundle_events_match_like_embedded_ones(self) -> None:
         """A STIX 2.1 bundle with SCOs by reference finds the same indicators."""
@@ -159,6 +261,114 @@ class TestTables:
         assert index.match(_bundle({"type": "domain-name", "value": "a.evil.example"})) == [
             "indicator--1"
         ]
+
+
+class TestCidrCoarseMap:
+    def _table(self, index: PatternIndex) -> Any:
+        return index._tables["ipv4-addr", "ipv4-addr:value"]
+
+    def test_ranges_of_many_lengths_are_found_through_the_coarse_map(self) -> None:
+        """Ranges /8 to /32 in and around one /16 each match exactly the addresses inside."""
+        ranges = ["10.0.0.0/8", "10.1.0.0/16", "10.1.16.0/20", "10.1.17.0/24", "10.1.17.16/28"]
+        ranges += ["10.1.17.20/32", "10.2.0.0/16", "2001:db8::/48", "2001:db8:0:1::/64"]
+        index = PatternIndex(
+            _indicator(i, f"[ipv4-addr:value ISSUBSET '{r}']") for i, r in enumerate(ranges)
+        )
+        index.add(_indicator(9, "[ipv6-addr:value ISSUBSET '2001:db8::/48']"))
+        table = self._table(index)
+        assert set(table.coarse[4]) == {0x0A01, 0x0A02}  # the /16 and longer ranges
+        for address, expected in [
+            ("10.1.17.20", [0, 1, 2, 3, 4, 5]),
+            ("10.1.17.1", [0, 1, 2, 3]),
+            ("10.1.32.1", [0, 1]),
+            ("10.2.200.1", [0, 6]),
+            ("10.3.0.1", [0]),
+            ("11.1.17.20", []),
+            ("2001:db8:0:1::1", [7, 8]),
+            ("2001:db8:0:2::1", [7]),
+        ]:
+            event = _event({"type": "ipv4-addr", "value": address})
+            assert index.match(event) == [f"indicator--{i}" for i in expected], address
+            expected_by_matcher = [
+                f"indicator--{i}"
+                for i, r in enumerate(ranges)
+                if _matches(f"[ipv4-addr:value ISSUBSET '{r}']", event)
+            ]
+            assert index.match(event) == expected_by_matcher
+
+    def test_coarse_map_follows_removals(self) -> None:
+        """A range shared by two indicators stays until both are gone; then the map is empty."""
+        index = PatternIndex(
+            [
+                _indicator(1, "[ipv4-addr:value ISSUBSET '10.1.2.0/24']"),
+                _indicator(2, "[ipv4-addr:value ISSUBSET '10.1.2.0/24']"),
+                _indicator(3, "[ipv4-addr:value ISSUBSET '10.1.3.0/24']"),
+                _indicator(4, "[ipv4-addr:value ISSUBSET '10.1.128.0/17']"),
+            ]
+        )
+        table = self._table(index)
+        later = "2024-02-01T00:00:00Z"
+        index.add(_indicator(1, "[url:value = 'u']", modified=later))
+        event = _event({"type": "ipv4-addr", "value": "10.1.2.9"})
+        assert index.match(event) == ["indicator--2"]
+        index.add(_indicator(2, "[url:value = 'u']", modified=later))
+        assert index.match(event) == []
+        assert index.match(_event({"type": "ipv4-addr", "value": "10.1.3.9"})) == ["indicator--3"]
+        index.add(_indicator(3, "[url:value = 'u']", modified=later))
+        assert table.coarse[4] == {0x0A01: [(15, table.cidr[4, 17])]}
+        index.add(_indicator(4, "[url:value = 'u']", modified=later))
+        assert (table.coarse[4], table.coarse_keys[4], table.coarse_counts) == ({}, set(), {})
+        index.add(_indicator(5, "[ipv4-addr:value ISSUBSET '10.1.2.0/24']"))
+        index.add(_indicator(6, "[ipv4-addr:value ISSUBSET '10.1.2.0/25']"))
+        assert index.match(event) == ["indicator--5", "indicator--6"]
+
+
+class TestLikeWindows:
+    def test_prefixes_end_only_where_a_group_length_allows(self) -> None:
+        """Prefixes ending in '/' of two lengths are found in a URL with many slashes."""
+        index = PatternIndex(
+            [
+                _indicator(1, "[url:value LIKE 'http://a/%']"),
+                _indicator(2, "[url:value LIKE 'http://a/b/c/d/%']"),
+                _indicator(3, "[url:value LIKE 'http://a/b/x/%']"),
+            ]
+        )
+        assert index.match(_event({"type": "url", "value": "http://a/b/c/d/e/f/g"})) == [
+            "indicator--1",
+            "indicator--2",
+        ]
+        assert index.match(_event({"type": "url", "value": "http://a"})) == []
+        assert index.match(_event({"type": "url", "value": "http://a/"})) == ["indicator--1"]
+
+    def test_suffixes_start_only_where_a_group_length_allows(self) -> None:
+        """Suffixes starting with '.' are found in a name with many dots, and not elsewhere."""
+        index = PatternIndex(
+            [
+                _indicator(1, "[domain-name:value LIKE '%.b.example']"),
+                _indicator(2, "[domain-name:value LIKE '%.example']"),
+                _indicator(3, "[domain-name:value LIKE '%.a.b.example.test']"),
+            ]
+        )
+        assert index.match(_event({"type": "domain-name", "value": "x.y.a.b.example"})) == [
+            "indicator--1",
+            "indicator--2",
+        ]
+        assert index.match(_event({"type": "domain-name", "value": ".example"})) == ["indicator--2"]
+        assert index.match(_event({"type": "domain-name", "value": "example"})) == []
+
+    def test_frequent_character_probes_the_lengths_instead(self) -> None:
+        """A text full of the group's character still finds exactly its prefixes and suffixes."""
+        index = PatternIndex(
+            [
+                _indicator(1, "[x-t:v LIKE 'aa%']"),
+                _indicator(2, "[x-t:v LIKE 'aaaa%']"),
+                _indicator(3, "[x-t:v LIKE '%aaa']"),
+                _indicator(4, "[x-t:v LIKE 'aaaaaaaaaaaa%']"),
+            ]
+        )
+        event = _event({"type": "x-t", "v": "a" * 9})
+        assert index.match(event) == ["indicator--1", "indicator--2", "indicator--3"]
+        assert index.match(_event({"type": "x-t", "v": "aab"})) == ["indicator--1"]
 
 
 def _bundle(*objects: dict[str, Any], at: str = "2024-06-01T00:00:00Z") -> dict[str, Any]:
@@ -180,6 +390,7 @@ def _bundle(*objects: dict[str, Any], at: str = "2024-06-01T00:00:00Z") -> dict[
 _DATA: list[Any] = [
     "a", "ab", "b", "ab.c", "x.ab", "x.ab.c", "\u00e9", "e\u0301", "10.0.0.1", "10.1.0.0",
     "10.0.0.0/24", "10.0.0.0/255.255.0.0", "192.168.1.1", "2001:db8::1", "2001:db8::/40",
+    "10.1.0.1", "10.0.0.3", "2001:db8:0:1::5",
     "fe80::1%eth0", "not-an-ip", "010.0.0.1", 1, 1.0, 2, True, False, None, ["a"], {"a": "a"},
 ]  # fmt: skip
 _PIECES = ["a", "ab", "b", ".c", "x.", "\u00e9", "10.0"]
@@ -194,6 +405,13 @@ _TEMPLATES = [
     "[t:v ISSUBSET '10.0.0.0/16']",
     "[t:v ISSUBSET '10.0.0.1']",
     "[t:v ISSUBSET '2001:db8::/32']",
+    "[t:v ISSUBSET '10.0.0.0/8']",
+    "[t:v ISSUBSET '10.0.0.0/24']",
+    "[t:v ISSUBSET '10.1.0.0/17']",
+    "[t:v ISSUBSET '10.0.0.0/30']",
+    "[t:v ISSUBSET '2001:db8::/48']",
+    "[t:v ISSUBSET '2001:db8:0:1::/64']",
+    "[t:w ISSUBSET '10.0.0.0/16'] OR [t:w ISSUBSET '10.1.0.0/16']",
     "[t:v LIKE '{0}%']",
     "[t:v LIKE '%{0}']",
     "[t:v LIKE '{0}']",
@@ -262,6 +480,7 @@ class TestAgreementWithMatcher:
         rng = random.Random(seed)
         index = PatternIndex()
         current: dict[int, str] = {}
+        revoked: set[int] = set()
         for step in range(12):
             number = rng.randrange(5)
             pattern = rng.choice(_TEMPLATES).format(rng.choice(_PIECES), rng.choice(_PIECES))
@@ -269,9 +488,12 @@ class TestAgreementWithMatcher:
             if rng.random() < 0.2:
                 index.add(_indicator(number, pattern, modified=modified, revoked=True))
                 current.pop(number, None)
-            else:
+                revoked.add(number)
+            elif number not in revoked:  # revoking is permanent
                 index.add(_indicator(number, pattern, modified=modified))
                 current[number] = pattern
+            else:
+                assert not index.add(_indicator(number, pattern, modified=modified))
         event = _event(*(_object(rng) for _ in range(rng.randint(1, 4))))
         expected = sorted(f"indicator--{n}" for n, p in current.items() if _matches(p, event))
         assert index.match(event) == expected

@@ -19,14 +19,23 @@ An event's observation windows are read (and the event validated as observed-dat
 some indicator is a candidate: an event no indicator points at costs a few look-ups.
 
 Indicators are versions: adding a newer ``modified`` of an id replaces the older one in place,
-an older one is ignored, and a revoked version removes the id. ``valid_from`` / ``valid_until``
+an older one is ignored, and a revoked version removes the id for good. Revoking is permanent
+(STIX 2.1 section 3.2, ``revoked``: "future versions of the object with this id MUST NOT be
+created", and section 3.6), so every later version of a revoked id, older or newer than the
+revoked one, is refused; a revoked version that arrives after a newer one still revokes, which
+makes the index the same whatever order the versions come in. ``valid_from`` / ``valid_until``
 are compared with the event's observation window.
+
+An indicator whose pattern does not compile is skipped by the constructor and ``extend`` and
+listed in ``refused``; a pattern that hits the matcher's work limit on an event is counted in
+``undecided`` (it is neither a match nor a non-match), see ``PatternIndex.match``.
 """
 
 import ipaddress
 import socket
 import unicodedata
 from bisect import insort
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -46,7 +55,7 @@ from stixhub.stix.patterns._ast import (
     Qualified,
     SetConstant,
 )
-from stixhub.stix.patterns._errors import PatternError
+from stixhub.stix.patterns._errors import PatternError, PatternLimitError
 from stixhub.stix.patterns._matcher import (
     CompiledPattern,
     ObservedData,
@@ -163,19 +172,30 @@ class _Lengths:
 
 
 _Ids = set[str]
-# (first key and second key of a short plain path or None, exact table or None, table if it
-# has LIKE anchors, table if it has CIDR anchors, IPv4 CIDR tables as (shift, table), IPv6
-# likewise, the table itself)
+_NO_IDS: frozenset[str] = frozenset()
+# CIDR tables to probe as (shift of an address to the table's prefix length, table).
+_Nets = list[tuple[int, dict[int, _Ids]]]
+# The CIDR probe of one IP version: (coarse map or None, its keys, shift of an address to
+# the coarse length, tables probed directly). The coarse map holds, per coarse prefix, the
+# tables that have a range under it, so an address outside every range costs one look-up.
+_VersionProbe = tuple["dict[int, _Nets] | None", "set[int]", int, _Nets]
+# (first key and second key of a short plain path or None, keys of the exact table or None,
+# table if it has LIKE anchors, table if it has CIDR anchors, the IPv4 and IPv6 CIDR probes,
+# the table itself)
 _Probe = tuple[
     "str | None",
     "str | None",
-    "dict[Any, _Ids] | None",
+    "set[Any] | None",
     "_PathTable | None",
     "_PathTable | None",
-    "list[tuple[int, dict[int, _Ids]]]",
-    "list[tuple[int, dict[int, _Ids]]]",
+    _VersionProbe,
+    _VersionProbe,
     "_PathTable",
 ]
+# The coarse prefix length of each IP version: ranges at least this long are found through
+# the coarse map of their table; shorter ones are probed on every address.
+_COARSE = {4: 16, 6: 32}
+_WIDTH = {4: 32, 6: 128}
 _MISSING = object()
 _AF_INET = socket.AF_INET
 _AF_INET6 = socket.AF_INET6
@@ -196,7 +216,11 @@ class _PathTable:
     __slots__ = (
         "cidr",
         "cidr_tables",
+        "coarse",
+        "coarse_counts",
+        "coarse_keys",
         "exact",
+        "exact_keys",
         "key",
         "key2",
         "keys",
@@ -226,6 +250,9 @@ class _PathTable:
         self.key: str | None = self.keys[0] if short and self.keys else None
         self.key2: str | None = self.keys[1] if short and self.keys and len(self.keys) > 1 else None
         self.exact: dict[Any, _Ids] = {}
+        # The keys of ``exact`` again: a set answers "no such value" with fewer memory reads
+        # than a dict, and nearly every value of an event is no indicator's.
+        self.exact_keys: set[Any] = set()
         self.like: dict[str, _Ids] = {}
         self.prefix: dict[str, _Ids] = {}
         self.suffix: dict[str, _Ids] = {}
@@ -235,24 +262,41 @@ class _PathTable:
         self.cidr: dict[tuple[int, int], dict[int, _Ids]] = {}
         # (version, length, shift to that length, table), sorted: the tables to probe
         self.cidr_tables: list[tuple[int, int, int, dict[int, _Ids]]] = []
+        # version -> coarse prefix -> (shift, table) of each table with a range under it,
+        # and (version, coarse prefix, length) -> how many ranges of the table are under it
+        self.coarse: dict[int, dict[int, _Nets]] = {4: {}, 6: {}}
+        self.coarse_keys: dict[int, set[int]] = {4: set(), 6: set()}  # the keys of coarse
+        self.coarse_counts: dict[tuple[int, int, int], int] = {}
 
     def is_empty(self) -> bool:
         return not (self.exact or self.like or self.prefix or self.suffix or self.cidr)
 
     def probe(self) -> "_Probe":
         """What the event loop needs, unpacked once: see ``PatternIndex._candidates``."""
-        cidr4 = [(shift, t) for version, _, shift, t in self.cidr_tables if version == 4]
-        cidr6 = [(shift, t) for version, _, shift, t in self.cidr_tables if version == 6]
         return (
             self.key,
             self.key2,
-            self.exact or None,
+            self.exact_keys or None,
             self if (self.like or self.prefix or self.suffix) else None,
             self if self.cidr else None,
-            cidr4,
-            cidr6,
+            self.version_probe(4),
+            self.version_probe(6),
             self,
         )
+
+    def version_probe(self, version: int) -> _VersionProbe:
+        """The CIDR tables of one IP version as the event loop probes them.
+
+        With two or more tables of ranges at least the coarse length long, one look-up in the
+        coarse map finds the few of them that can hold an address; with one, probing that
+        table directly is as cheap.
+        """
+        tables = [(length, shift, t) for v, length, shift, t in self.cidr_tables if v == version]
+        coarse = _COARSE[version]
+        if sum(length >= coarse for length, _, _ in tables) <= 1:
+            return None, self.coarse_keys[version], 0, [(shift, t) for _, shift, t in tables]
+        wide = [(shift, t) for length, shift, t in tables if length < coarse]
+        return self.coarse[version], self.coarse_keys[version], _WIDTH[version] - coarse, wide
 
     def values(self, obj: Mapping[str, Any], scos: Mapping[Any, Any]) -> list[Any]:
         """The values of this path in one object, as the general matcher reads them."""
@@ -296,60 +340,84 @@ class _PathTable:
                     found |= hit
         return True
 
-    def lookup_like(self, text: str, found: _Ids) -> None:  # noqa: PLR0912  two mirrors
-        """LIKE tables: the exact text, then every prefix and suffix the text has."""
-        hit = self.like.get(text)
-        if hit:
-            found |= hit
+    def lookup_like(self, text: str, found: _Ids) -> None:  # noqa: PLR0912, PLR0915  two mirrors
+        """LIKE tables: the exact text, then every prefix and suffix the text has.
+
+        A prefix of a group ends at an occurrence of its character whose offset is within the
+        group's shortest and longest lengths, so only that window of the text is searched
+        (a suffix likewise starts at one); when the character is frequent there, the group's
+        lengths are probed instead.
+        """
+        like = self.like
+        if like:
+            hit = like.get(text)
+            if hit:
+                found |= hit
         size = len(text)
-        table = self.prefix
-        for char, lengths in self.prefix_ends.items():
-            if not char:  # the empty prefix: LIKE '%' holds for every text
-                found |= table[""]
-                continue
-            counts = lengths.counts
-            if text.count(char) <= len(counts):
-                i = text.find(char)
-                while i >= 0:
-                    if i + 1 in counts:
-                        hit = table.get(text[: i + 1])
-                        if hit:
-                            found |= hit
-                    i = text.find(char, i + 1)
-            else:
-                for length in lengths.sorted:
-                    if length > size:
-                        break
-                    if text[length - 1] == char:
-                        hit = table.get(text[:length])
-                        if hit:
-                            found |= hit
-        table = self.suffix
-        for char, lengths in self.suffix_starts.items():
-            if not char:
-                found |= table[""]
-                continue
-            counts = lengths.counts
-            if text.count(char) <= len(counts):
-                i = text.find(char)
-                while i >= 0:
-                    if size - i in counts:
-                        hit = table.get(text[i:])
-                        if hit:
-                            found |= hit
-                    i = text.find(char, i + 1)
-            else:
-                for length in lengths.sorted:
-                    if length > size:
-                        break
-                    if text[size - length] == char:
-                        hit = table.get(text[size - length :])
-                        if hit:
-                            found |= hit
+        if self.prefix_ends:
+            table = self.prefix
+            for char, lengths in self.prefix_ends.items():
+                if not char:  # the empty prefix: LIKE '%' holds for every text
+                    found |= table[""]
+                    continue
+                ordered = lengths.sorted
+                low = ordered[0] - 1
+                if low >= size:
+                    continue
+                high = ordered[-1]  # offsets low .. high - 1 end a prefix of a group length
+                counts = lengths.counts
+                if text.count(char, low, high) <= len(counts):
+                    i = text.find(char, low, high)
+                    while i >= 0:
+                        if i + 1 in counts:
+                            hit = table.get(text[: i + 1])
+                            if hit:
+                                found |= hit
+                        i = text.find(char, i + 1, high)
+                else:
+                    for length in ordered:
+                        if length > size:
+                            break
+                        if text[length - 1] == char:
+                            hit = table.get(text[:length])
+                            if hit:
+                                found |= hit
+        if self.suffix_starts:
+            table = self.suffix
+            for char, lengths in self.suffix_starts.items():
+                if not char:
+                    found |= table[""]
+                    continue
+                ordered = lengths.sorted
+                high = size - ordered[0] + 1
+                if high <= 0:
+                    continue
+                low = max(0, size - ordered[-1])  # offsets low .. high - 1 start a suffix
+                counts = lengths.counts
+                if text.count(char, low, high) <= len(counts):
+                    i = text.find(char, low, high)
+                    while i >= 0:
+                        if size - i in counts:
+                            hit = table.get(text[i:])
+                            if hit:
+                                found |= hit
+                        i = text.find(char, i + 1, high)
+                else:
+                    for length in ordered:
+                        if length > size:
+                            break
+                        if text[size - length] == char:
+                            hit = table.get(text[size - length :])
+                            if hit:
+                                found |= hit
 
     def add(self, kind: _AnchorKind, key: Any, indicator_id: str) -> None:
         if kind == "eq":
-            self.exact.setdefault(key, set()).add(indicator_id)
+            ids = self.exact.get(key)
+            if ids is None:
+                ids = self.exact[key] = set()
+                self.exact_keys.add(key)
+            ids.add(indicator_id)
         elif kind == "like":
             self.like.setdefault(key, set()).add(indicator_id)
         elif kind in ("prefix", "suffix"):
@@ -365,31 +433,60 @@ class _PathTable:
             table_ = self.cidr.get((version, length))
             if table_ is None:
                 table_ = self.cidr[version, length] = {}
-                width = 32 if version == 4 else 128
-                self.cidr_tables.append((version, length, width - length, table_))
+                self.cidr_tables.append((version, length, _WIDTH[version] - length, table_))
                 self.cidr_tables.sort(key=lambda c: c[:2])
-            table_.setdefault(bits, set()).add(indicator_id)
+            nets = table_.get(bits)
+            if nets is None:
+                nets = table_[bits] = set()
+                self._count_coarse(version, length, bits, table_, 1)
+            nets.add(indicator_id)
 
     def discard(self, kind: _AnchorKind, key: Any, indicator_id: str) -> None:
         if kind == "cidr":
             version, length, bits = key
             table = self.cidr.get((version, length), {})
-            _discard(table, bits, indicator_id)
+            if _discard(table, bits, indicator_id):
+                self._count_coarse(version, length, bits, table, -1)
             if not table and (version, length) in self.cidr:
                 del self.cidr[version, length]
                 self.cidr_tables = [c for c in self.cidr_tables if c[:2] != (version, length)]
             return
         tables = {"eq": self.exact, "like": self.like, "prefix": self.prefix}
-        if _discard(tables.get(kind, self.suffix), key, indicator_id) and kind in (
-            "prefix",
-            "suffix",
-        ):
+        gone = _discard(tables.get(kind, self.suffix), key, indicator_id)
+        if gone and kind == "eq":
+            self.exact_keys.discard(key)
+        elif gone and kind in ("prefix", "suffix"):
             groups = self.prefix_ends if kind == "prefix" else self.suffix_starts
             char = "" if not key else key[-1] if kind == "prefix" else key[0]
             lengths = groups[char]
             lengths.discard(len(key))
             if not lengths.counts:
                 del groups[char]
+
+    def _count_coarse(
+        self, version: int, length: int, bits: int, table: dict[int, _Ids], delta: int
+    ) -> None:
+        """Count a range in (or out of) the coarse map; ``bits`` is shifted to ``length``."""
+        coarse = _COARSE[version]
+        if length < coarse:
+            return
+        prefix = bits >> (length - coarse)
+        key = (version, prefix, length)
+        count = self.coarse_counts.get(key, 0) + delta
+        by_prefix = self.coarse[version]
+        if count > 0:
+            self.coarse_counts[key] = count
+            if count == 1 and delta > 0:
+                by_prefix.setdefault(prefix, []).append((_WIDTH[version] - length, table))
+                self.coarse_keys[version].add(prefix)
+            return
+        self.coarse_counts.pop(key, None)
+        nets = [net for net in by_prefix.get(prefix, []) if net[1] is not table]
+        if nets:
+            by_prefix[prefix] = nets
+        else:
+            by_prefix.pop(prefix, None)
+            self.coarse_keys[version].discard(prefix)
 
 
 def _discard(table: dict[Any, set[str]], key: Any, indicator_id: str) -> bool:
@@ -604,7 +701,19 @@ def _event_window(event: Any) -> tuple[int, int, list[ObservedData] | None] | No
 
 
 class PatternIndex:
-    """Indicators compiled for matching events; update it with ``add`` and ``remove``."""
+    """Indicators compiled for matching events; update it with ``add``, ``extend``, ``remove``.
+
+    Three attributes report what the index did not take or could not decide:
+
+    - ``refused``: indicator id -> why its pattern was refused (``"PatternSyntaxError at
+      column 7: ..."``), for the indicators the constructor or ``extend`` skipped; an id
+      leaves it when a later version of it is accepted.
+    - ``revoked``: indicator id -> ``modified`` of the revoked version seen; those ids take no
+      version any more.
+    - ``undecided``: indicator id -> number of events on which its pattern hit the matcher's
+      work limit (``PatternLimitError``); ``match`` leaves such an indicator out of its
+      answer, so a caller that needs to tell "no match" from "undecided" reads this counter.
+    """
 
     def __init__(self, indicators: Iterable[Mapping[str, Any]] = ()) -> None:
         self._entries: dict[str, _Entry] = {}
@@ -613,8 +722,27 @@ class PatternIndex:
         self._probes: dict[str, tuple[_Probe, ...]] = {}  # built from _by_type when needed
         self._stale = True
         self._fallback: set[str] = set()
+        self.refused: dict[str, str] = {}
+        self.revoked: dict[str, str] = {}
+        self.undecided: Counter[str] = Counter()
+        self.extend(indicators)
+
+    def extend(self, indicators: Iterable[Mapping[str, Any]]) -> dict[str, str]:
+        """Add many indicator versions; skip those whose pattern is refused and return them.
+
+        The result maps each skipped id to the reason (the ``PatternError`` with its column);
+        ``refused`` collects them too. One bad pattern in a feed never stops the others.
+        """
+        refused: dict[str, str] = {}
         for indicator in indicators:
-            self.add(indicator)
+            try:
+                self.add(indicator)
+            except PatternError as error:
+                where = f" at column {error.column}" if error.column else ""
+                reason = f"{type(error).__name__}{where}: {error.message}"
+                refused[str(indicator.get("id", ""))] = reason
+        self.refused.update(refused)
+        return refused
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -625,12 +753,20 @@ class PatternIndex:
     def add(self, indicator: Mapping[str, Any]) -> bool:
         """Add or replace one indicator version; return whether the index changed.
 
-        Raises ``PatternError`` if the pattern does not parse or compile; indicators of
-        another ``pattern_type`` than ``stix`` are ignored. An indicator without
-        ``spec_version`` is STIX 2.0, whose START/STOP may use plain strings.
+        Raises ``PatternError`` if the pattern does not parse or compile (``extend`` skips
+        such an indicator instead); indicators of another ``pattern_type`` than ``stix`` are
+        ignored. A revoked version removes the id for good: any version of a revoked id
+        returns False. An indicator without ``spec_version`` is STIX 2.0, whose START/STOP
+        may use plain strings.
         """
         indicator_id = str(indicator.get("id", ""))
+        if indicator_id in self.revoked:
+            return False  # revoking is permanent (STIX 2.1 section 3.2, revoked)
         modified = str(indicator.get("modified") or indicator.get("created") or "")
+        if indicator.get("revoked") is True:
+            self.revoked[indicator_id] = modified
+            self.refused.pop(indicator_id, None)
+            return self.remove(indicator_id)
         current = self._entries.get(indicator_id)
         if current is not None:
             newer = _micros(modified)
@@ -639,8 +775,6 @@ class PatternIndex:
                 return False
         if indicator.get("pattern_type", "stix") != "stix":
             return False
-        if indicator.get("revoked") is True:
-            return self.remove(indicator_id)
         text = str(indicator.get("pattern", ""))
         version = "2.0" if indicator.get("spec_version", "2.0") == "2.0" else "2.1"
         tree = parse_pattern(text, stix_version=version)
@@ -666,6 +800,7 @@ class PatternIndex:
             frozenset(plan.cidr_paths),
         )
         self.remove(indicator_id)
+        self.refused.pop(indicator_id, None)
         self._stale = True
         self._entries[indicator_id] = entry
         if plan.anchors is None:
@@ -705,7 +840,9 @@ class PatternIndex:
                     self._by_type.pop(object_type, None)
         return True
 
-    def _candidates(self, event: Any) -> tuple[_Ids, _Ids]:  # noqa: PLR0912, PLR0915
+    def _candidates(  # noqa: PLR0912, PLR0915
+        self, event: Any
+    ) -> tuple[_Ids, "_Ids | frozenset[str]"]:
         """Ids the event's values point at, and the CIDR paths holding an unreadable value.
 
         This is the loop every event runs, written for speed: a one-key path (``value``) on a
@@ -714,7 +851,7 @@ class PatternIndex:
         values exactly as the general matcher does.
         """
         found: _Ids = set()
-        unreadable: _Ids = set()
+        unreadable: _Ids | None = None
         if self._stale:
             self._probes = {
                 object_type: tuple(table.probe() for table in tables)
@@ -723,7 +860,7 @@ class PatternIndex:
             self._stale = False
         probes_by_type = self._probes
         if not probes_by_type:
-            return found, unreadable
+            return found, _NO_IDS
         groups: Iterable[tuple[Any, Mapping[Any, Any]]]
         embedded = event.get("objects") if type(event) is dict else None
         if type(embedded) is dict and embedded and event.get("type") == "observed-data":
@@ -750,10 +887,8 @@ class PatternIndex:
                             else:
                                 value = value.get(key2, _MISSING)
                         if type(value) is str:
-                            if exact is not None:
-                                hit = exact.get(value)
-                                if hit:
-                                    found |= hit
+                            if exact is not None and value in exact:
+                                found |= table.exact[value]
                             if like is not None:
                                 text = value if value.isascii() else _like_text(value)
                                 if text is not None:
@@ -763,14 +898,21 @@ class PatternIndex:
                             try:  # the plain address forms, read as the general matcher does
                                 if ":" in value:
                                     bits = _from_bytes(_inet_pton(_AF_INET6, value), "big")
-                                    nets = cidr6
+                                    coarse, coarse_keys, coarse_shift, nets = cidr6
                                 else:
                                     bits = _from_bytes(_inet_pton(_AF_INET, value), "big")
-                                    nets = cidr4
+                                    coarse, coarse_keys, coarse_shift, nets = cidr4
                             except (OSError, ValueError):
                                 if not cidr.lookup_cidr(value, found):
+                                    if unreadable is None:
+                                        unreadable = set()
                                     unreadable.add(cidr.text)
                                 continue
+                            if coarse is not None and bits >> coarse_shift in coarse_keys:
+                                for shift, nets_table in coarse[bits >> coarse_shift]:
+                                    hit = nets_table.get(bits >> shift)
+                                    if hit:
+                                        found |= hit
                             for shift, nets_table in nets:
                                 hit = nets_table.get(bits >> shift)
                                 if hit:
@@ -789,8 +931,10 @@ class PatternIndex:
                             continue
                     for value in values:
                         if not table.lookup(value, found) and table.cidr:
+                            if unreadable is None:
+                                unreadable = set()
                             unreadable.add(table.text)
-        return found, unreadable
+        return found, _NO_IDS if unreadable is None else unreadable
 
     def match(self, event: Any) -> list[str]:
         """Ids of the indicators that match an event (a bundle or observed-data), sorted.
@@ -798,7 +942,13 @@ class PatternIndex:
         An indicator counts only while valid: its ``valid_from``/``valid_until`` window must
         overlap the event's observation window. The event is validated as observed-data
         only when some indicator is a candidate, so a malformed event that no indicator
-        points at gives an empty list instead of ``ObservationError``.
+        points at gives an empty list instead of ``ObservationError``; event data a pattern
+        cannot read (an address that is none) is no match for it.
+
+        A pattern that needs more work on this event than the matcher allows
+        (``PatternLimitError``) is left out of the list and counted in ``undecided``: one
+        hostile indicator must not stop the matching of an event stream, and it must not
+        pass for a plain "no match" either.
         """
         found, unreadable = self._candidates(event)
         if self._fallback:
@@ -824,6 +974,8 @@ class PatternIndex:
             try:
                 if entry.matcher().match_observations(observations).matched:
                     matched.append(indicator_id)
+            except PatternLimitError:
+                self.undecided[indicator_id] += 1  # neither a match nor a non-match
             except PatternError:
                 continue  # malformed event data for this pattern: no match, never a crash
         return sorted(matched)
