@@ -279,6 +279,21 @@ class TestUnicodeWhiteSpace:
             parse_pattern(f"[file:name{char}= 'a']")
         assert caught.value.column == 11
 
+    def test_same_verdict_as_stix2_patterns_for_every_space_like_character(self) -> None:
+        """For every character Python calls white space, and a few look-alikes, stixhub and
+        stix2-patterns (the OASIS grammar) agree on whether it may separate tokens."""
+        from stix2patterns.validator import run_validator  # noqa: PLC0415  test oracle
+
+        chars = [chr(c) for c in range(0x3001) if chr(c).isspace()] + list(_NOT_SPACES)
+        for char in chars:
+            text = f"[file:name{char}={char}'a']{char}AND{char}[file:size = 1]"
+            try:
+                parse_pattern(text)
+                ours = True
+            except PatternSyntaxError:
+                ours = False
+            assert ours == (run_validator(text, stix_version="2.1") == []), hex(ord(char))
+
     def test_space_inside_a_string_is_kept(self) -> None:
         """A Unicode space inside a string constant is part of the value, not skipped."""
         assert _comparison("[file:name = 'a\u3000b']").value == Constant("string", "a\u3000b")
