@@ -42,6 +42,34 @@ def test_published_bundle_has_no_errors(validator: Validator, path: Path) -> Non
     assert [f for f in report.findings if f.severity == "error"] == []
 
 
+# The relationship-type warnings (STIX 2.1 section 5.1.2 SHOULD) of each ATT&CK bundle:
+# ATT&CK's own names (revoked-by, subtechnique-of) and tool uses attack-pattern (section
+# 4.18.2 lists tool uses infrastructure only). course-of-action mitigates attack-pattern is a
+# spec relationship, and detects starts at a custom x-mitre-data-component: neither warns.
+ATTACK_RELATIONSHIP_WARNINGS = {
+    "ics-attack-18.1.json": {"intrusion-set revoked-by intrusion-set"},
+    "mobile-attack-17.1.json": {
+        "attack-pattern revoked-by attack-pattern",
+        "attack-pattern subtechnique-of attack-pattern",
+        "tool uses attack-pattern",
+    },
+}
+
+
+@pytest.mark.parametrize("name", sorted(ATTACK_RELATIONSHIP_WARNINGS))
+def test_attack_relationship_type_warnings(validator: Validator, name: str) -> None:
+    """ATT&CK's relationships outside the spec's tables are relationship-type warnings, and
+    only those (sections 5.1, 3.7, Appendix B)."""
+    path = shared_path("corpus", "real-world", "mitre-attack", name)
+    report = validator.validate_document(orjson.loads(path.read_bytes()))
+    found = {
+        f.message.split(" is not ")[0]
+        for f in report.findings
+        if f.code.startswith("relationship-")
+    }
+    assert found == ATTACK_RELATIONSHIP_WARNINGS[name]
+
+
 def test_attack_custom_content_is_refused_when_strict() -> None:
     """In strict mode the x-mitre custom objects of ATT&CK for ICS make it invalid."""
     path = shared_path("corpus", "real-world", "mitre-attack", "ics-attack-18.1.json")

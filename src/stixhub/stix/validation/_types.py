@@ -48,7 +48,16 @@ from stixhub.stix.validation._primitives import (
     timestamp_problem,
 )
 
-__all__ = ["KNOWN_TYPES", "SCO_TYPES", "SDO_TYPES", "SRO_TYPES", "TYPE_SPECS", "Kind", "TypeSpec"]
+__all__ = [
+    "KNOWN_TYPES",
+    "RELATIONSHIP_TYPE",
+    "SCO_TYPES",
+    "SDO_TYPES",
+    "SRO_TYPES",
+    "TYPE_SPECS",
+    "Kind",
+    "TypeSpec",
+]
 
 Kind = Literal["sdo", "sro", "sco", "meta"]
 Extra = Callable[[dict[str, Any], str, Context], None]
@@ -547,14 +556,14 @@ _RELATABLE = Targets(
     "a domain or cyber-observable object (not an SRO, bundle or meta object)",
     custom=True,
 )
-_RELATIONSHIP_TYPE = re.compile(r"[a-z0-9-]+")
+RELATIONSHIP_TYPE = re.compile(r"[a-z0-9-]+")
 
 SRO_SPECS: dict[str, TypeSpec] = {
     "relationship": TypeSpec(
         "sro",
         {
             "relationship_type": string(
-                _RELATIONSHIP_TYPE, "lower-case letters, digits and hyphens"
+                RELATIONSHIP_TYPE, "lower-case letters, digits and hyphens"
             ),
             "description": STRING,
             "source_ref": ref(_RELATABLE, _K),

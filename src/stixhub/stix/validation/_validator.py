@@ -38,7 +38,9 @@ from stixhub.stix.validation._primitives import (
     TYPE_NAME,
     is_later_or_same,
     timestamp_key,
+    timestamp_problem,
 )
+from stixhub.stix.validation._relationships import check_relationship_type
 from stixhub.stix.validation._types import IDENTITY_REF, TYPE_SPECS, Extra, Kind, TypeSpec
 
 __all__ = ["ValidationOptions", "Validator"]
@@ -119,6 +121,10 @@ _MARKING_COMMON: dict[str, Check | None] = {
 }
 
 
+# Rules of one type that live in their own module (they need more than the type tables).
+_OWN_MODULE_RULES: dict[str, tuple[Extra, ...]] = {"relationship": (check_relationship_type,)}
+
+
 def _compile(type_: str, spec: TypeSpec, *, custom: bool = False) -> _Compiled:
     if spec.kind == "sco":
         common = _SCO_COMMON
@@ -130,10 +136,11 @@ def _compile(type_: str, spec: TypeSpec, *, custom: bool = False) -> _Compiled:
         common = _VERSIONED_COMMON
         required = ("spec_version", "created", "modified")
     props: dict[str, Check | None] = {**common, **spec.props}
+    extras = spec.extras + _OWN_MODULE_RULES.get(type_, ())
     if custom:
         # Section 11.2 shows a custom object without spec_version; only warn about it.
         required = tuple(r for r in required if r != "spec_version")
-    return _Compiled(spec.kind, props, required + spec.required, spec.extras, spec, custom)
+    return _Compiled(spec.kind, props, required + spec.required, extras, spec, custom)
 
 
 class Validator:
@@ -530,32 +537,58 @@ def _extension_property(key: str, value: Any, path: str, ctx: Context) -> None:
 
 
 def _between_objects(objects: list[Any], entries: list[ObjectReport], base: str) -> None:
-    """Section 3.6: one version (id + modified) has one content; revoked objects end."""
-    seen: dict[tuple[str, str], int] = {}
+    """Section 3.6: one version (id + modified) has one content, the versions of one id keep
+    ``created`` and ``created_by_ref``, revoked objects end; section 7.1.1: a translation's
+    ``object_modified`` names a version of its object when the document holds that object.
+
+    The common case, every id once, costs one dictionary look-up per object: versions are
+    only collected for the ids that come back.
+    """
+    first_of: dict[str, tuple[str, int]] = {}  # id -> (version key, index) of its first copy
+    versions: dict[tuple[str, str], int] = {}  # (id, version key) -> index, repeated ids only
     latest_revoked: dict[str, tuple[str, int]] = {}
+    translations: list[int] = []
     for i, obj in enumerate(objects):
         if not isinstance(obj, dict):
             continue
         id_, version = obj.get("id"), _version(obj)
         if not isinstance(id_, str) or not isinstance(version, str) or len(version) < 20:
             continue
-        key = (id_, timestamp_key(version))
-        first = seen.setdefault(key, i)
+        key = timestamp_key(version)
+        first_key, first = first_of.setdefault(id_, (key, i))
         if first != i:
-            _repeated(objects, entries, base, i, first, id_, version)
+            versions.setdefault((id_, first_key), first)
+            same = versions.setdefault((id_, key), i)
+            if same != i:
+                _repeated(objects, entries, base, i, same, id_, version)
+            elif "modified" in obj and "modified" in objects[first]:
+                _other_version(objects, entries, base, i, first, id_)
         if obj.get("revoked") is True:
-            latest_revoked[id_] = (key[1], i)
-    if not latest_revoked:
-        return
+            latest_revoked[id_] = (key, i)
+        if "object_modified" in obj and obj.get("type") == "language-content":
+            translations.append(i)
+    for i in translations:
+        _translated_version(objects, entries, base, i, first_of, versions)
+    if latest_revoked:
+        _after_revocation(objects, entries, base, latest_revoked)
+
+
+def _after_revocation(
+    objects: list[Any],
+    entries: list[ObjectReport],
+    base: str,
+    latest_revoked: dict[str, tuple[str, int]],
+) -> None:
+    """Section 3.6: no version of a revoked object is newer than its revoked version."""
     # Rare: only now collect the versions of the revoked ids, in document order.
-    versions: dict[str, list[tuple[str, int]]] = {id_: [] for id_ in latest_revoked}
+    revoked_versions: dict[str, list[tuple[str, int]]] = {id_: [] for id_ in latest_revoked}
     for i, obj in enumerate(objects):
-        if isinstance(obj, dict) and obj.get("id") in versions:
+        if isinstance(obj, dict) and obj.get("id") in revoked_versions:
             version = _version(obj)
             if isinstance(version, str) and len(version) >= 20:
-                versions[obj["id"]].append((timestamp_key(version), i))
+                revoked_versions[obj["id"]].append((timestamp_key(version), i))
     for id_, (revoked_key, revoked_at) in latest_revoked.items():
-        for version_key, i in versions[id_]:
+        for version_key, i in revoked_versions[id_]:
             if version_key > revoked_key:
                 entries[i].findings.append(
                     Finding(
@@ -565,6 +598,83 @@ def _between_objects(objects: list[Any], entries: list[ObjectReport], base: str)
                         f"{id_} was revoked at {base}[{revoked_at}]; no newer version may follow",
                     )
                 )
+
+
+def _other_version(
+    objects: list[Any], entries: list[ObjectReport], base: str, i: int, first: int, id_: str
+) -> None:
+    """Section 3.6: a version other than the first copy of its id keeps ``created`` (the
+    time of the first version) and ``created_by_ref`` (only the object creator versions)."""
+    obj, earlier = objects[i], objects[first]
+    this, that = f"{id_} version {obj['modified']}", f"version {earlier['modified']}"
+    created, was = obj.get("created"), earlier.get("created")
+    if (
+        isinstance(created, str)
+        and isinstance(was, str)
+        and timestamp_problem(created) is None
+        and timestamp_problem(was) is None
+        and timestamp_key(created) != timestamp_key(was)
+    ):
+        entries[i].findings.append(
+            Finding(
+                "version-created",
+                "error",
+                f"{base}[{i}].created",
+                f"{this} has created {created}, but {that} at {base}[{first}] has created "
+                f"{was}; every version of an object keeps its created",
+            )
+        )
+    creator, was = obj.get("created_by_ref"), earlier.get("created_by_ref")
+    if creator != was:
+        entries[i].findings.append(
+            Finding(
+                "version-creator",
+                "error",
+                f"{base}[{i}].created_by_ref",
+                f"{this} has created_by_ref {_shown(creator)}, but {that} at {base}[{first}] "
+                f"has {_shown(was)}; only the object creator makes new versions, so "
+                "created_by_ref does not change",
+            )
+        )
+
+
+def _shown(value: Any) -> str:
+    return "none" if value is None else repr(value) if not isinstance(value, str) else value
+
+
+def _translated_version(
+    objects: list[Any],
+    entries: list[ObjectReport],
+    base: str,
+    i: int,
+    first_of: dict[str, tuple[str, int]],
+    versions: dict[tuple[str, str], int],
+) -> None:
+    """Section 7.1.1: ``object_modified`` is the ``modified`` of the translated version; when
+    the document holds versions of ``object_ref``, one of them has that ``modified``."""
+    obj = objects[i]
+    ref, modified = obj.get("object_ref"), obj["object_modified"]
+    if not (isinstance(ref, str) and isinstance(modified, str)):
+        return
+    found = first_of.get(ref)
+    if found is None or timestamp_problem(modified) is not None:
+        return  # the object is not in the document, or the timestamp error is reported
+    first_key, first = found
+    target = objects[first]
+    if "modified" not in target:
+        return  # not a versioned object: nothing to compare with
+    key = timestamp_key(modified)
+    if key == first_key or (ref, key) in versions:
+        return
+    entries[i].findings.append(
+        Finding(
+            "language-content-version",
+            "error",
+            f"{base}[{i}].object_modified",
+            f"object_modified {modified} is the modified of no version of {ref} in this "
+            f"document (the version at {base}[{first}] has modified {target['modified']})",
+        )
+    )
 
 
 def _version(obj: dict[str, Any]) -> Any:
