@@ -119,7 +119,8 @@ class TestValidateCommand:
     @pytest.mark.parametrize("suffix", [".jsonl", ".ndjson"])
     def test_json_lines_of_bundles_and_envelopes(self, tmp_path: Path, suffix: str) -> None:
         """A JSON lines file whose lines are a bundle, an envelope and an object is read
-        like load reads it, every object validated, paths $[i] across the lines."""
+        like load reads it, every object validated, paths $[i] across the lines, and the
+        bundle line has its own entry (with its line) before its objects."""
         path = tmp_path / f"feed{suffix}"
         path.write_bytes(
             _lines(
@@ -131,8 +132,34 @@ class TestValidateCommand:
         code, out, _ = _run("--json", str(path))
         report = json.loads(out)
         assert code == 1
-        assert [o["type"] for o in report["objects"]] == ["identity", "indicator", "indicator"]
-        assert [f["path"] for f in report["objects"][1]["findings"]] == ["$[1].modified"]
+        types = ["bundle", "identity", "indicator", "indicator"]
+        assert [o["type"] for o in report["objects"]] == types
+        assert report["objects"][0] == {
+            "id": BUNDLE_ID,
+            "type": "bundle",
+            "line": 1,
+            "findings": [],
+            "source": str(path),
+        }
+        assert [f["path"] for f in report["objects"][2]["findings"]] == ["$[1].modified"]
+
+    def test_json_lines_bundle_properties_are_checked(self, tmp_path: Path) -> None:
+        """Each bundle line of JSON lines has its own properties checked like a whole-file
+        bundle (STIX 2.1 section 8): a bad id, spec_version and empty objects are reported
+        under that bundle with its line."""
+        path = tmp_path / "feed.jsonl"
+        path.write_bytes(
+            _lines(
+                {"type": "bundle", "id": BUNDLE_ID, "objects": [IDENTITY]},
+                {"type": "bundle", "id": "bundle--1", "spec_version": "2.1", "objects": []},
+            )
+        )
+        code, out, _ = _run(str(path))
+        assert code == 1
+        lines = out.splitlines()
+        at = lines.index("  bundle--1 (line 2)")
+        found = {line.split()[1] for line in lines[at + 1 : at + 4]}
+        assert found == {"id", "bundle-property", "empty-list"}
 
     def test_folder_finds_json_lines_files(self, tmp_path: Path) -> None:
         """A folder's .jsonl and .ndjson files are validated like its .json files."""

@@ -19,7 +19,14 @@ import click
 import orjson
 
 from stixhub.cli._errors import BadInput
-from stixhub.stix import InvalidJSON, StixError, loads_untrusted, parse_document, split_document
+from stixhub.stix import (
+    InvalidJSON,
+    JsonLine,
+    StixError,
+    loads_untrusted,
+    parse_json_lines,
+    split_document,
+)
 from stixhub.stix.validation import Report, ValidationOptions, Validator
 
 __all__ = ["COMMANDS", "validate"]
@@ -30,25 +37,32 @@ STDIN = "-"
 
 @dataclass(frozen=True, slots=True)
 class _Input:
-    """One parsed input: its name, and what the validator gets (a document, or the list
-    of objects of JSON lines, whose paths are then ``$[i]``)."""
+    """One parsed input: its name, and either one JSON document kept whole or the lines of
+    JSON lines (whose objects have the paths ``$[i]``)."""
 
     name: str
-    value: Any
+    value: Any = None
+    lines: list[JsonLine] | None = None
 
     @property
     def root(self) -> str:
-        return "$" if isinstance(self.value, list) else "$.objects"
+        return "$" if self.lines is not None else "$.objects"
+
+    def validate(self, validator: Validator) -> Report:
+        if self.lines is not None:
+            return validator.validate_lines(self.lines)
+        return validator.validate_document(self.value)
 
 
 def _parse(data: bytes, name: str) -> _Input:
-    """One JSON document kept whole (so a bundle's own properties are checked), or the
-    objects of JSON lines; anything ``parse_document`` refuses is unreadable input."""
+    """One JSON document kept whole, or JSON lines kept line by line (so a bundle's own
+    properties are checked either way); anything ``parse_document`` refuses is unreadable
+    input."""
     try:
         try:
             value = loads_untrusted(data)
         except InvalidJSON:
-            return _Input(name, parse_document(data).objects)  # JSON lines, or the error
+            return _Input(name, lines=parse_json_lines(data))  # JSON lines, or the error
         split_document(value)  # the same shapes as load and POST, or NotADocument
     except StixError as exc:
         raise BadInput(f"{name}: {exc}") from None
@@ -91,6 +105,8 @@ def _print_text(source: _Input, report: Report) -> None:
             continue
         label = entry.id or (f"{entry.type} object" if entry.type else "object")
         where = f" ({source.root}[{entry.index}])" if entry.index is not None else ""
+        if entry.line is not None:
+            where = f" (line {entry.line})"
         click.echo(f"  {label}{where}")
         for f in entry.findings:
             click.echo(f"    {f.severity:<7} {f.code:<22} {f.path}: {f.message}")
@@ -107,7 +123,7 @@ def validate(paths: tuple[str, ...], strict: bool, as_json: bool, recursive: boo
         raise click.UsageError("'-' (stdin) can be given only once")
     inputs = list(_inputs(paths, recursive))
     validator = Validator(ValidationOptions(strict=strict))
-    reports = [(source, validator.validate_document(source.value)) for source in inputs]
+    reports = [(source, source.validate(validator)) for source in inputs]
     valid = all(report.valid for _, report in reports)
     if as_json:
         objects = [

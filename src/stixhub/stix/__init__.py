@@ -3,7 +3,14 @@
 This package imports nothing else of stixhub; every other layer may import it.
 """
 
-from stixhub.stix._documents import Document, NotADocument, parse_document, split_document
+from stixhub.stix._documents import (
+    Document,
+    JsonLine,
+    NotADocument,
+    parse_document,
+    parse_json_lines,
+    split_document,
+)
 from stixhub.stix._door import DoorFailure, PreparedObject, prepare_object
 from stixhub.stix._errors import InvalidJSON, InvalidTimestamp, StixError
 from stixhub.stix._json import MAX_JSON_INTEGER, loads_untrusted
@@ -19,12 +26,14 @@ __all__ = [
     "DoorFailure",
     "InvalidJSON",
     "InvalidTimestamp",
+    "JsonLine",
     "NotADocument",
     "PreparedObject",
     "StixError",
     "format_taxii_timestamp",
     "loads_untrusted",
     "parse_document",
+    "parse_json_lines",
     "parse_rfc3339_micros",
     "parse_stix_timestamp_key",
     "prepare_object",

@@ -3,13 +3,21 @@ JSON lines. Every tool that takes files or bodies (load, push, validate, POST) u
 they all accept the same inputs and refuse the same way.
 """
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from stixhub.stix._errors import InvalidJSON, StixError
 from stixhub.stix._json import DEFAULT_MAX_DEPTH, loads_untrusted
 
-__all__ = ["Document", "NotADocument", "parse_document", "split_document"]
+__all__ = [
+    "Document",
+    "JsonLine",
+    "NotADocument",
+    "parse_document",
+    "parse_json_lines",
+    "split_document",
+]
 
 DocumentKind = Literal["bundle", "envelope", "object", "jsonl"]
 
@@ -24,6 +32,16 @@ class Document:
 
     kind: DocumentKind
     objects: list[Any]
+
+
+@dataclass(frozen=True, slots=True)
+class JsonLine:
+    """One line of JSON lines: its number (from 1), the parsed value (a bundle, an envelope
+    or an object) and the objects taken out of it."""
+
+    number: int
+    value: Any
+    document: Document
 
 
 def split_document(value: Any, *, allow_single: bool = True) -> Document:
@@ -53,14 +71,39 @@ def parse_document(
         return split_document(loads_untrusted(data, max_depth), allow_single=allow_single)
     except InvalidJSON:
         lines = data.splitlines()
-        if sum(1 for line in lines if line.strip()) < 2:
+        if _one_line(lines):
             raise
     objects: list[Any] = []
+    for line in _json_lines(lines, max_depth):
+        objects.extend(line.document.objects)
+    return Document("jsonl", objects)
+
+
+def parse_json_lines(data: bytes, *, max_depth: int = DEFAULT_MAX_DEPTH) -> list[JsonLine]:
+    """Parse JSON lines keeping each line, for callers that check a line's own bundle
+    (``stixhub validate``); the lines and refusals are those of ``parse_document``.
+
+    Input of fewer than two non-empty lines is read as one JSON document (one line), so its
+    error is the whole input's, as with ``parse_document``.
+    """
+    lines = data.splitlines()
+    if _one_line(lines):
+        value = loads_untrusted(data, max_depth)
+        return [JsonLine(1, value, split_document(value))]
+    return list(_json_lines(lines, max_depth))
+
+
+def _one_line(lines: list[bytes]) -> bool:
+    return sum(1 for line in lines if line.strip()) < 2
+
+
+def _json_lines(lines: list[bytes], max_depth: int) -> Iterator[JsonLine]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
-            objects.extend(split_document(loads_untrusted(line, max_depth)).objects)
+            value = loads_untrusted(line, max_depth)
+            document = split_document(value)
         except (InvalidJSON, NotADocument) as exc:
             raise type(exc)(f"line {number}: {exc}") from None
-    return Document("jsonl", objects)
+        yield JsonLine(number, value, document)

@@ -3,9 +3,11 @@ types of section 5.1, which depend on the types at both ends of a relationship."
 
 from typing import Any
 
+import orjson
 import pytest
 
-from stixhub.stix.validation import Validator
+from stixhub.stix import parse_json_lines
+from stixhub.stix.validation import ValidationOptions, Validator
 from stixhub.stix.validation._relationships import SPEC_RELATIONSHIPS
 
 from .conftest import IDENTITY, INDICATOR, IPV4, obj
@@ -267,3 +269,47 @@ class TestRelationshipTypes:
         assert SPEC_RELATIONSHIPS[("malware", "drops")] == {"malware", "tool", "file"}
         assert not any(source == "vulnerability" for source, _ in SPEC_RELATIONSHIPS)
         assert len(SPEC_RELATIONSHIPS[("infrastructure", "consists-of")]) == 20
+
+
+class TestJsonLinesBundles:
+    def test_bundle_line_checked_like_a_whole_file_bundle(self) -> None:
+        """Each bundle line of JSON lines gets an entry with its line before its objects,
+        with the findings a whole-file bundle gets (section 8)."""
+        data = b"\n".join(
+            [
+                b'{"type": "bundle", "id": "bundle--1", "spec_version": "2.1", "objects": []}',
+                b'{"type": "bundle", "id": "%s", "objects": [{"type": "ipv4-addr", '
+                b'"spec_version": "2.1", "id": "%s", "value": "198.51.100.3"}]}'
+                % (BUNDLE_ID.encode(), IPV4["id"].encode()),
+            ]
+        )
+        report = Validator().validate_lines(parse_json_lines(data))
+        assert [(e.type, e.line, e.index) for e in report.objects] == [
+            ("bundle", 1, None),
+            ("bundle", 2, None),
+            ("ipv4-addr", None, 0),
+        ]
+        whole = Validator().validate_document(
+            {"type": "bundle", "id": "bundle--1", "spec_version": "2.1", "objects": []}
+        )
+        assert report.objects[0].findings == whole.objects[0].findings
+        assert report.objects[1].findings == []
+        assert report.objects[0].as_dict()["line"] == 1
+        assert "line" not in report.objects[2].as_dict()
+
+    def test_objects_of_lines_form_one_list(self) -> None:
+        """Objects of envelope, bundle and object lines are numbered $[i] across lines and
+        checked between each other (section 3.6)."""
+        second = obj(INDICATOR, modified=NEWER, created="2024-03-01T11:00:00.000Z")
+        lines = [
+            b'{"objects": [%s]}' % _json(IDENTITY),
+            _json(INDICATOR),
+            b'{"type": "bundle", "id": "%s", "objects": [%s]}'
+            % (BUNDLE_ID.encode(), _json(second)),
+        ]
+        report = Validator(ValidationOptions()).validate_lines(parse_json_lines(b"\n".join(lines)))
+        assert [(f.code, f.path) for f in report.findings] == [("version-created", "$[2].created")]
+
+
+def _json(value: Any) -> bytes:
+    return orjson.dumps(value)

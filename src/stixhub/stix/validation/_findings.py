@@ -48,12 +48,15 @@ class ObjectReport:
 
     ``id`` and ``type`` are None when the object does not carry a readable one; ``index`` is
     its position in the document's ``objects`` list, None for the bundle or a lone object.
+    ``line`` is the line number of a bundle that is one line of JSON lines (whose findings'
+    paths start at that line's ``$``), else None.
     """
 
     id: str | None
     type: str | None
     index: int | None
     findings: list[Finding] = field(default_factory=list)
+    line: int | None = None
 
     @property
     def valid(self) -> bool:
@@ -61,11 +64,12 @@ class ObjectReport:
         return not any(f.severity == ERROR for f in self.findings)
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "id": self.id,
-            "type": self.type,
-            "findings": [f.as_dict() for f in self.findings],
-        }
+        """``{"id", "type", "findings"}``, and ``"line"`` for a bundle line of JSON lines."""
+        result: dict[str, object] = {"id": self.id, "type": self.type}
+        if self.line is not None:
+            result["line"] = self.line
+        result["findings"] = [f.as_dict() for f in self.findings]
+        return result
 
 
 @dataclass(slots=True)

@@ -7,10 +7,11 @@ between objects: conflicting copies of one version, revoked objects that go on.
 """
 
 import importlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from stixhub.stix._documents import JsonLine
 from stixhub.stix.validation._checks import (
     BOOLEAN,
     EXTERNAL_REFERENCES,
@@ -415,6 +416,27 @@ class Validator:
                 report.objects.append(entry)
         else:
             report.objects.append(self._entry(doc, None, "$"))
+        return report
+
+    def validate_lines(self, lines: Iterable[JsonLine]) -> Report:
+        """Validate JSON lines (``stixhub.stix.parse_json_lines``): the objects of every line
+        form one list (paths ``$[i]``, counted across lines, checked between each other), and
+        a line that is a bundle has its own properties checked like a whole-file bundle, in
+        an entry with that ``line`` placed before the line's objects."""
+        report = Report()
+        objects: list[Any] = []
+        entries: list[ObjectReport] = []
+        for line in lines:
+            if line.document.kind == "bundle":
+                bundle = self._bundle(line.value)
+                bundle.line = line.number
+                report.objects.append(bundle)
+            for obj in line.document.objects:
+                i = len(objects)
+                objects.append(obj)
+                entries.append(self._entry(obj, i, f"$[{i}]"))
+                report.objects.append(entries[-1])
+        _between_objects(objects, entries, "$")
         return report
 
     def _entry(self, obj: Any, index: int | None, path: str) -> ObjectReport:
