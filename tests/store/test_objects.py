@@ -33,6 +33,7 @@ from stixhub.store import (
     migrate,
 )
 from stixhub.store._sql import _schema
+from stixhub.store._sql import _store as _store_module
 
 START = 1_700_000_000_000_000
 ANY_SPEC = ("2.0", "2.1")
@@ -1122,8 +1123,9 @@ class TestConcurrentWriters:
 class TestStatistics:
     """``refresh_statistics`` after bulk loads."""
 
-    def test_planner_sees_a_bulk_load(self, store: SqlStore, collection_id: str) -> None:
+    def test_planner_sees_a_bulk_load(self, hub: Hub) -> None:
         """After a bulk load and refresh_statistics, the planner knows how many rows there are."""
+        store, collection_id = hub.store, hub.cid
         put(store, collection_id, *(sdo(n, 1) for n in range(300)))
         store.refresh_statistics()
         with store.engine.connect() as conn:
@@ -1141,3 +1143,35 @@ class TestStatistics:
         assert float(estimate) >= 300
         page = store.get_objects(collection_id, ObjectQuery(limit=10))
         assert len(page.records) == 10
+
+    def test_writes_refresh_statistics_at_each_doubling(
+        self, hub: Hub, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A process that keeps writing refreshes statistics at 100, 200, 400, 800 rows."""
+        store, collection_id = hub.store, hub.cid
+        monkeypatch.setattr(_store_module, "_MIN_ROWS_BEFORE_ANALYZE", 100)
+        calls: list[int] = []
+        real = store.refresh_statistics
+
+        def counting() -> None:
+            calls.append(store.count_objects(collection_id))
+            real()
+
+        monkeypatch.setattr(store, "refresh_statistics", counting)
+        for batch in range(20):
+            put(store, collection_id, *(sdo(batch * 50 + n, 1) for n in range(50)))
+        assert calls == [100, 200, 400, 800]
+
+    def test_unchanged_objects_do_not_count(
+        self, hub: Hub, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Posting the same objects again stores nothing and triggers no refresh."""
+        store, collection_id = hub.store, hub.cid
+        monkeypatch.setattr(_store_module, "_MIN_ROWS_BEFORE_ANALYZE", 100)
+        objects = [sdo(n, 1) for n in range(60)]
+        put(store, collection_id, *objects)
+        calls: list[str] = []
+        monkeypatch.setattr(store, "refresh_statistics", lambda: calls.append("x"))
+        for _ in range(5):
+            put(store, collection_id, *objects)
+        assert calls == []

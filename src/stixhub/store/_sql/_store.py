@@ -9,6 +9,7 @@ resume point (TAXII 2.1 section 3.4, 3.5).
 """
 
 import secrets
+import threading
 import time
 import uuid
 from collections.abc import Iterable, Sequence
@@ -58,6 +59,8 @@ __all__ = ["SqlStore", "system_clock"]
 
 STIX_MEDIA_TYPE = "application/stix+json;version={}"
 _IN_CHUNK = 500
+# Below this many new rows the planner's guesses are harmless; see _keep_statistics_fresh.
+_MIN_ROWS_BEFORE_ANALYZE = 10_000
 
 
 def system_clock() -> int:
@@ -119,6 +122,11 @@ class SqlStore:
         self.engine = engine
         self._clock = clock
         self._postgresql = is_postgresql(engine)
+        # Rows this process stored since its last ANALYZE, and the table's size then; see
+        # _keep_statistics_fresh.
+        self._statistics_lock = threading.Lock()
+        self._stored_since_analyze = 0
+        self._rows_at_analyze = 0
 
     def close(self) -> None:
         """Release the engine's pooled connections."""
@@ -547,7 +555,28 @@ class SqlStore:
                 ]
                 conn.execute(insert(o), rows)
                 conn.execute(update(c).where(c.c.id == collection_id).values(last_date_added=last))
+        if new_rows:
+            self._keep_statistics_fresh(len(new_rows))
         return results
+
+    def _keep_statistics_fresh(self, stored: int) -> None:
+        """Refresh the planner's statistics each time this process has doubled the table.
+
+        Without statistics, PostgreSQL looks up an envelope's ids by reading the whole
+        collection (measured: 77 ms per 1,000 ids at 110,000 objects, and a million-object
+        load fell to 560 objects/s). Autovacuum fixes that within a minute where it runs, but
+        it can be off, and a bulk load goes quadratic before it comes. Refreshing after every
+        doubling costs a logarithmic number of ANALYZEs (each samples a bounded number of
+        rows), so the estimates are never off by more than a factor of two.
+        """
+        with self._statistics_lock:
+            self._stored_since_analyze += stored
+            due = self._stored_since_analyze >= max(_MIN_ROWS_BEFORE_ANALYZE, self._rows_at_analyze)
+            if due:
+                self._rows_at_analyze += self._stored_since_analyze
+                self._stored_since_analyze = 0
+        if due:
+            self.refresh_statistics()
 
     @staticmethod
     def _same_version(versions: Iterable[_Version], p: PreparedObject) -> _Version | None:
