@@ -132,6 +132,12 @@ class TestTlsContext:
         assert options["port"] == 8123
         assert "ssl_certfile" not in options
 
+    def test_stixhub_logs_go_to_the_server_log(self) -> None:
+        """stixhub's own loggers (500 tracebacks) write through uvicorn's stderr handler."""
+        config = uvicorn_options(Settings())["log_config"]
+        assert config["loggers"]["stixhub"]["handlers"] == ["default"]
+        assert config["handlers"]["default"]["stream"] == "ext://sys.stderr"
+
     def test_options_with_tls(self, tls: Tls) -> None:
         """With certificate and key, uvicorn gets them and the hardening factory."""
         options = uvicorn_options(Settings(tls_cert=str(tls.cert), tls_key=str(tls.key)))

@@ -1,9 +1,11 @@
 """Malformed parameters and the error resource (TAXII 2.1 sections 3.4, 3.4.1, 3.6, 3.6.1)."""
 
+import logging
 from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+from starlette.testclient import TestClient
 
 from stixhub.taxii.server import TAXII_21
 from tests.taxii.server.conftest import INTEL, Hub, indicator
@@ -155,3 +157,27 @@ class TestErrorResource:
         r = hub.client.request(method, path, headers=hub.headers[who])
         assert_error(r, status)
         assert r.json()["http_status"] == str(status)
+
+
+class TestUnexpectedFailures:
+    """A bug or an outage below the protocol layer is a TAXII 500, logged with its cause."""
+
+    def test_unexpected_exception_is_a_logged_500_error_resource(
+        self, hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """3.6: the client gets an error resource without the cause; the log has the cause."""
+
+        def broken(*_args: Any, **_kwargs: Any) -> Any:
+            raise RuntimeError("disk on fire")
+
+        monkeypatch.setattr(hub.store, "get_objects", broken)
+        client = TestClient(
+            hub.client.app, base_url="https://testserver", raise_server_exceptions=False
+        )
+        with caplog.at_level(logging.ERROR, logger="stixhub.taxii.server"):
+            r = client.get(hub.url(rest="objects/"), headers=hub.headers["admin"])
+        assert_error(r, 500)
+        assert "disk on fire" not in r.text
+        (record,) = [x for x in caplog.records if x.name == "stixhub.taxii.server"]
+        assert record.exc_info is not None
+        assert "disk on fire" in str(record.exc_info[1])

@@ -13,6 +13,7 @@ Python objects, so the settings travel as ``STIXHUB_*`` environment variables, w
 ``Settings.load`` reads back to the same values.
 """
 
+import copy
 import os
 import ssl
 from collections.abc import Callable, Mapping
@@ -21,6 +22,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import uvicorn
+import uvicorn.config
 
 from stixhub.settings import Settings
 
@@ -89,6 +91,17 @@ def check_tls_files(cert: str, key: str) -> None:
         raise TlsFileError(f"cannot read {cert} or {key}: {exc.strerror or exc}") from None
 
 
+def _log_config() -> dict[str, Any]:
+    """uvicorn's logging, plus stixhub's own loggers on the same stderr handler.
+
+    Without a handler of their own, stixhub's records (the tracebacks behind 500 answers)
+    would reach only Python's last-resort handler, unformatted and without a timestamp.
+    """
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["stixhub"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    return config
+
+
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """The uvicorn options for the settings, apart from the app and the worker count."""
     options: dict[str, Any] = {
@@ -96,6 +109,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "port": settings.port,
         "server_header": False,
         "timeout_graceful_shutdown": _GRACEFUL_SHUTDOWN_SECONDS,
+        "log_config": _log_config(),
     }
     if settings.tls_cert is not None and settings.tls_key is not None:
         options.update(
