@@ -17,6 +17,7 @@ from stixhub.stix.patterns import (
     PatternLimitError,
     PatternSyntaxError,
     Qualified,
+    SetConstant,
     parse_pattern,
 )
 from stixhub.stix.patterns._parser import (
@@ -304,7 +305,14 @@ _SIMPLE_ALPHABET = [
     "[", "]", " ", "\u00a0", "\n", "file", "x-y", "url", ":", "name", "value", "hashes", ".",
     "'SHA-256'", "'a\\'b'", "'a\\\\'", "MD5", "SHA-256", "=", "==", "!=", "<>", "<", "<=", ">",
     ">=", "LIKE", "MATCHES", "ISSUBSET", "ISSUPERSET", "NOT", "AND", "true", "'x'", "'%.x'", "'",
-    "1", "t'", "/* c */", "-", "_", "\u00e9",
+    "1", "t'", "/* c */", "-", "_", "\u00e9", "IN", "(", ")", ",", " IN ('a', 'b\\'c')", "IN(",
+    "('x',", "'y')", "()",
+]  # fmt: skip
+
+
+_VALUES = [
+    "'v'", "'a\\'b'", "'c:\\\\'", "1", "'bad\\q'", "t'x'", "('a')", "( 'a' ,'b,)' )", "('a', 1)",
+    "()", "('a',)", "( '\\\\' , 'x\\'' )",
 ]  # fmt: skip
 
 
@@ -317,9 +325,9 @@ class TestOneComparisonForm:
             st.sampled_from(["file", "x-y", "AND", "a_b"]),
             st.sampled_from(["name", "hashes.MD5", "hashes.'SHA-256'", "true", "a-b", "x.IN"]),
             st.sampled_from(["", " ", "\u3000", "\t\n"]),
-            st.sampled_from(["=", "<>", "LIKE", "ISSUBSET", "NOT LIKE", ">="]),
+            st.sampled_from(["=", "<>", "LIKE", "ISSUBSET", "NOT LIKE", ">=", "IN", "NOT IN"]),
             st.sampled_from(["", " ", "\u2028"]),
-            st.sampled_from(["'v'", "'a\\'b'", "'c:\\\\'", "1", "'bad\\q'", "t'x'"]),
+            st.sampled_from(_VALUES),
         )
     )
     def test_fast_form_builds_the_general_parsers_tree(self, text: str) -> None:
@@ -334,6 +342,22 @@ class TestOneComparisonForm:
             got = f"error {exc.message} at {exc.column}"
         if text.strip():
             assert got == expected
+
+    def test_in_list_of_strings_takes_the_fast_form_with_its_positions(self) -> None:
+        """An IN list of strings is read like the general parser reads it, offsets included."""
+        for text in [
+            "[file:hashes.MD5 IN ('aa', 'b\\'b')]",
+            "[file:hashes.MD5 IN('aa')]",
+            "\u3000[ x-y:z IN ( 'a,)' ,'\\\\' ) ]",
+        ]:
+            assert repr(parse_pattern(text)) == repr(_Parser(text).pattern())
+        comparison = _comparison("[file:hashes.MD5 IN ('aa', 'b\\'b')]")
+        assert isinstance(comparison.value, SetConstant)
+        assert [(c.value, c.pos, c.end) for c in comparison.value.items] == [
+            ("aa", 21, 25),
+            ("b'b", 27, 33),
+        ]
+        assert (comparison.value.pos, comparison.value.end, comparison.end) == (20, 34, 34)
 
     def test_positions_of_the_fast_form(self) -> None:
         """The one-comparison form records the offsets of every node."""

@@ -102,16 +102,20 @@ _LEXER = re.compile(
 
 
 # The shape of most indicators, ``[type:property = 'value']`` (also with one ``.key`` or
-# ``.'quoted key'`` step and any operator that takes a string), read by one regular
-# expression without tokens; ``_parse_simple`` builds the tree the parser would. Anything
+# ``.'quoted key'`` step, any operator that takes a string, or IN with a list of strings),
+# read by one regular expression without tokens; ``_parse_simple`` builds the tree the
+# parser would. Anything
 # else (comments, escapes in a quoted key, NOT, other constants, a keyword where a name is
 # expected) does not match and takes the general path, which also reports every error.
+_STRING = r"'[^'\\]*+(?:\\['\\][^'\\]*+)*+'"
+_STRINGS = re.compile(_STRING)
 _SIMPLE = re.compile(
     rf"{_WS}*+()\[{_WS}*+"
     r"([A-Za-z_][A-Za-z0-9_-]*+):([A-Za-z_][A-Za-z0-9_]*+)"  # type, property
     r"(?:\.(?:([A-Za-z_][A-Za-z0-9_]*+)|'([^'\\]*+)'))?"  # one key, bare or quoted
-    rf"(?:{_WS}*+(==?|!=|<[=>]?|>=?)|{_WS}++(LIKE|MATCHES|ISSUBSET|ISSUPERSET))"
-    rf"{_WS}*+('[^'\\]*+(?:\\['\\][^'\\]*+)*+')"  # the string constant
+    rf"(?:(?:{_WS}*+(==?|!=|<[=>]?|>=?)|{_WS}++(LIKE|MATCHES|ISSUBSET|ISSUPERSET))"
+    rf"{_WS}*+({_STRING})"  # the string constant
+    rf"|{_WS}++IN{_WS}*+(\((?:{_WS}*+{_STRING}{_WS}*+,)*+{_WS}*+{_STRING}{_WS}*+\)))"
     rf"{_WS}*+\](){_WS}*+\Z"
 )
 
@@ -731,7 +735,7 @@ def parse_pattern(text: str, *, stix_version: str = "2.1") -> Pattern:
 def _parse_simple(m: "re.Match[str]", text: str) -> Pattern | None:
     """The tree of a pattern ``_SIMPLE`` matched, as ``_Parser`` builds it; None for a name
     that is a keyword (the general path then reports it)."""
-    object_type, prop, key, quoted_key, op, word, raw = m.group(2, 3, 4, 5, 6, 7, 8)
+    object_type, prop, key, quoted_key, op, word, raw, items = m.group(2, 3, 4, 5, 6, 7, 8, 9)
     keywords = KEYWORDS
     if object_type in keywords or prop in keywords or key in keywords:
         return None
@@ -746,18 +750,31 @@ def _parse_simple(m: "re.Match[str]", text: str) -> Pattern | None:
     else:
         steps = (KeyStep(prop, m.start(3)),)
         path_end = m.end(3)
-    value_pos = m.start(8)
-    value_end = m.end(8)
-    body = raw[1:-1]
-    value = Constant(
-        "string", body if "\\" not in body else _ESCAPE.sub(r"\1", body), raw, value_pos, value_end
-    )
+    value: Constant | SetConstant
+    if items is None:
+        value = _string_constant(raw, m.start(8))
+        operator = word or _OPERATOR_ALIASES.get(op, op)
+    else:
+        start = m.start(9)
+        value = SetConstant(
+            tuple(_string_constant(s.group(), start + s.start()) for s in _STRINGS.finditer(items)),
+            start,
+            m.end(9),
+        )
+        operator = "IN"
     comparison = Comparison(
         ObjectPath(object_type, steps, type_pos, path_end),
-        word or _OPERATOR_ALIASES.get(op, op),
+        operator,
         value,
         False,
         type_pos,
-        value_end,
+        value.end,
     )
-    return Pattern(Observation(comparison, m.start(1), m.start(9)), text)
+    return Pattern(Observation(comparison, m.start(1), m.start(10)), text)
+
+
+def _string_constant(raw: str, pos: int) -> Constant:
+    """The constant of a string literal ``raw`` (apostrophes included) read at ``pos``."""
+    body = raw[1:-1]
+    value = body if "\\" not in body else _ESCAPE.sub(r"\1", body)
+    return Constant("string", value, raw, pos, pos + len(raw))
