@@ -315,8 +315,8 @@ def bench_match(patterns: list[str], events: list[dict[str, Any]], sample: int |
         estimate = per_pattern * n
         print(
             f"  stix2-matcher SAMPLED: {len(chosen)} of {n} patterns x {m} observations took "
-            f"{theirs:.1f}s = {per_pattern * 1e3:.0f} ms per pattern; {n} patterns would take "
-            f"~{estimate:.0f}s (extrapolated): ~{estimate / ours:.1f}x"
+            f"{theirs:.2f}s = {per_pattern * 1e3:.1f} ms per pattern; {n} patterns would take "
+            f"~{estimate:.1f}s (extrapolated): ~{estimate / ours:.1f}x"
         )
     print(
         f"  verdicts agree on {agree:,} of the {pairs:,} pairs stix2-matcher decided "
