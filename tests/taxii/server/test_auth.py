@@ -1,11 +1,15 @@
 """Authentication (TAXII 2.1 sections 5.1 to 5.8, 8.2.2; integrations.md section 1, item 3)."""
 
 import base64
+import threading
+import time
 from typing import Any
 
 import pytest
 
 from stixhub.store import hash_password
+from stixhub.taxii.server import _auth
+from stixhub.taxii.server._errors import Unauthenticated
 from tests.taxii.server.conftest import INTEL, Hub
 
 
@@ -103,3 +107,71 @@ class TestBearer:
         """8.2.2: a well-formed token that was never issued gets 401."""
         token = hub.headers["reader-token"]["Authorization"].split(" ", 1)[1]
         assert with_auth(hub, f"Bearer {token}x").status_code == 401
+
+
+class TestPasswordCheckLoad:
+    """argon2 checks (64 MiB each) are bounded and not repeated for a burst of one login."""
+
+    @staticmethod
+    def _instrument(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+        seen = {"calls": 0, "running": 0, "most": 0}
+        lock = threading.Lock()
+        real = _auth.verify_password
+
+        def slow(stored: str, password: str) -> bool:
+            with lock:
+                seen["calls"] += 1
+                seen["running"] += 1
+                seen["most"] = max(seen["most"], seen["running"])
+            time.sleep(0.05)
+            try:
+                return real(stored, password)
+            finally:
+                with lock:
+                    seen["running"] -= 1
+
+        monkeypatch.setattr(_auth, "verify_password", slow)
+        return seen
+
+    def _burst(self, hub: Hub, credentials: list[str]) -> list[int]:
+        authenticator = hub.client.app.state.service.auth  # type: ignore[attr-defined]
+        outcomes: list[int] = []
+        barrier = threading.Barrier(len(credentials))
+
+        def login(text: str) -> None:
+            barrier.wait()
+            try:
+                authenticator.authenticate(f"Basic {b64(text)}")
+                outcomes.append(200)
+            except Unauthenticated:
+                outcomes.append(401)
+
+        threads = [threading.Thread(target=login, args=(c,)) for c in credentials]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        return outcomes
+
+    def test_a_burst_of_one_login_checks_the_password_once(
+        self, hub: Hub, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Sixteen pollers starting together with one account cost one argon2 check."""
+        seen = self._instrument(monkeypatch)
+        assert self._burst(hub, ["reader:reader-pw"] * 16) == [200] * 16
+        assert seen["calls"] == 1
+
+    def test_concurrent_checks_are_bounded(self, hub: Hub, monkeypatch: pytest.MonkeyPatch) -> None:
+        """However many wrong passwords arrive at once, at most two checks run together."""
+        seen = self._instrument(monkeypatch)
+        wrong = [f"reader:wrong-{n}" for n in range(10)]
+        assert self._burst(hub, wrong) == [401] * 10
+        assert seen["calls"] == 10
+        assert seen["most"] <= _auth._CONCURRENT_PASSWORD_CHECKS
+
+    def test_a_burst_of_one_wrong_login_is_still_refused_each_time(
+        self, hub: Hub, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Requests waiting on a failed check of their credentials are refused too."""
+        self._instrument(monkeypatch)
+        assert self._burst(hub, ["reader:nope"] * 6) == [401] * 6

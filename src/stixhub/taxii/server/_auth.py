@@ -5,6 +5,12 @@ it on every page. A successful login is therefore remembered for a few seconds, 
 SHA-256 of the name and password (the password itself is never kept). A changed password
 takes effect when the entry expires. Scheme names are matched case-insensitively (RFC 7235;
 MISP sends ``basic``).
+
+argon2id is memory-hard: each check takes 64 MiB (the hash's ``m=65536``). Sixteen pollers
+starting together once made one server process peak at 1.1 GB, and anybody can send wrong
+passwords. So at most ``_CONCURRENT_PASSWORD_CHECKS`` checks run at once per process, and
+requests carrying the same credentials while a check of them runs wait for its result
+instead of computing it again.
 """
 
 import base64
@@ -28,6 +34,7 @@ __all__ = ["WWW_AUTHENTICATE", "Authenticator", "Caller"]
 
 WWW_AUTHENTICATE = 'Basic realm="stixhub", Bearer realm="stixhub"'
 _CACHE_LIMIT = 10_000
+_CONCURRENT_PASSWORD_CHECKS = 2
 
 
 @dataclass
@@ -52,6 +59,8 @@ class Authenticator:
         self._cache_seconds = cache_seconds
         self._cache: dict[bytes, tuple[float, Account]] = {}
         self._lock = threading.Lock()
+        self._checks = threading.BoundedSemaphore(_CONCURRENT_PASSWORD_CHECKS)
+        self._checking: dict[bytes, threading.Event] = {}
 
     def authenticate(self, authorization: str | None) -> Caller:
         """Identify the caller; blocking (argon2, database), so run it in a worker thread."""
@@ -78,20 +87,46 @@ class Authenticator:
         if not sep:
             raise Unauthenticated("the Basic credentials have no ':' between name and password")
         key = hashlib.sha256(f"{name}\x00{password}".encode()).digest()
-        now = time.monotonic()
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
+        with self._lock:
+            running = self._checking.get(key)
+            if running is None:
+                self._checking[key] = threading.Event()
+        if running is not None:
+            # The same credentials are being checked: take that answer if it was a yes.
+            running.wait()
+            cached = self._cached(key)
+            if cached is not None:
+                return cached
+            return self._check(key, name, password)
+        try:
+            return self._check(key, name, password)
+        finally:
+            with self._lock:
+                self._checking.pop(key).set()
+
+    def _cached(self, key: bytes) -> Account | None:
         hit = self._cache.get(key)
-        if hit is not None and hit[0] > now:
+        if hit is not None and hit[0] > time.monotonic():
             return hit[1]
+        return None
+
+    def _check(self, key: bytes, name: str, password: str) -> Account:
+        """Verify a password with argon2, a bounded number at a time, and remember a yes."""
         try:
             account = self._store.get_account(name)
         except NotFound:
             account = None
-        if account is None or account.password_hash is None:
-            # Spend the same argon2 time as a real check, so timing does not tell names apart.
-            verify_password(_DUMMY_HASH, password)
-            raise Unauthenticated("wrong name or password")
-        if not verify_password(account.password_hash, password):
-            raise Unauthenticated("wrong name or password")
+        with self._checks:
+            if account is None or account.password_hash is None:
+                # The same argon2 time as a real check, so timing does not tell names apart.
+                verify_password(_DUMMY_HASH, password)
+                raise Unauthenticated("wrong name or password")
+            if not verify_password(account.password_hash, password):
+                raise Unauthenticated("wrong name or password")
+        now = time.monotonic()
         with self._lock:
             if len(self._cache) >= _CACHE_LIMIT:
                 self._cache = {k: v for k, v in self._cache.items() if v[0] > now}
