@@ -212,6 +212,14 @@ class TestTables:
         compiled = {i: e.compiled is not None for i, e in index._entries.items()}
         assert compiled == {"indicator--1": False, "indicator--2": False, "indicator--3": True}
 
+    def test_in_list_of_booleans_is_direct_and_never_meets_a_number(self) -> None:
+        """IN (true) is = true for each item: answered by the tables, and 1 is not true."""
+        index = PatternIndex([_indicator(1, "[x-t:v IN (true)]"), _indicator(2, "[x-t:v IN (1)]")])
+        assert all(entry.compiled is None for entry in index._entries.values())
+        assert index.match(_event({"type": "x-t", "v": True})) == ["indicator--1"]
+        assert index.match(_event({"type": "x-t", "v": 1})) == ["indicator--2"]
+        assert index.match(_event({"type": "x-t", "v": 1.0})) == ["indicator--2"]
+
     def test_removed_anchors_leave_the_tables(self) -> None:
         """After a newer version replaces a LIKE or CIDR pattern, the old anchors match nothing."""
         index = PatternIndex(
@@ -402,6 +410,8 @@ _TEMPLATES = [
     "[t:v IN ('{0}', '{1}')]",
     "[t:v IN (1, 2.0)]",
     "[t:v IN (true)]",
+    "[t:v IN (true, false)]",
+    "[t:v IN (false)] OR [t:h.a IN ('{1}', '{0}')]",
     "[t:v ISSUBSET '10.0.0.0/16']",
     "[t:v ISSUBSET '10.0.0.1']",
     "[t:v ISSUBSET '2001:db8::/32']",

@@ -571,10 +571,10 @@ def _comparison_plan(node: Comparison) -> _Plan:  # noqa: PLR0911  one branch pe
             if key is None:
                 return _Plan(None)
             anchors.append(("eq", path, key))
-            if item.kind == "bool":  # set membership lets 1 meet true: anchor both keys
-                anchors.append(("eq", path, int(bool(item.value))))
+        # IN holds exactly when = holds for one of the items (the matcher's reading of
+        # section 9.6.1), so the hit is the verdict wherever = of each item would be direct.
         kinds = {item.kind for item in value.items}
-        direct = plain and (kinds == {"string"} or (bool(kinds) and kinds <= {"int", "float"}))
+        direct = plain and bool(kinds) and kinds <= {"string", "int", "float", "bool"}
         return _Plan(anchors, direct)
     if node.op == "ISSUBSET" and isinstance(value, Constant):
         try:
