@@ -2,8 +2,8 @@
 
 One command, one run, the same inputs for both sides; prints times and ratios:
 
-    .venv/bin/python bench/bench_patterns.py            # the sizes of issue 4
-    .venv/bin/python bench/bench_patterns.py --quick    # a smaller run for a quick check
+    .venv/bin/python bench/patterns.py            # the sizes of issue 4
+    .venv/bin/python bench/patterns.py --quick    # a smaller run for a quick check
 
 1. Parsing 1,000 patterns: ``parse_pattern`` vs stix2-patterns' parser, and the full check
    (``check_pattern`` vs ``run_validator``), each timed on its own.
@@ -433,7 +433,7 @@ def main() -> None:
             setattr(args, name, default)
     print(
         f"python {platform.python_version()} on {platform.machine()}, {platform.processor() or '?'}"
-        f"; stixhub bench/bench_patterns.py {' '.join(sys.argv[1:])}"
+        f"; stixhub bench/patterns.py {' '.join(sys.argv[1:])}"
     )
     rng = random.Random(4)
     values = _Values()  # the match race's observations carry some of the patterns' values
