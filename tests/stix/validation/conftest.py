@@ -40,6 +40,20 @@ IPV4 = {
 }
 
 
+EXTENSION_DEFINITION = {
+    "type": "extension-definition",
+    "spec_version": "2.1",
+    "id": "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e",
+    "created_by_ref": IDENTITY["id"],
+    "created": "2024-03-01T00:00:00.000Z",
+    "modified": "2024-03-01T00:00:00.000Z",
+    "name": "Extension Foo",
+    "schema": "https://www.example.com/schema-foo-1/v1/",
+    "version": "1.2.1",
+    "extension_types": ["property-extension"],
+}
+
+
 @pytest.fixture
 def validator() -> Validator:
     """The default validator: custom content is a warning."""

@@ -7,7 +7,7 @@ import pytest
 from stixhub.stix import MAX_JSON_INTEGER
 from stixhub.stix.validation import Validator
 
-from .conftest import IDENTITY, INDICATOR, IPV4, codes, obj
+from .conftest import EXTENSION_DEFINITION, IDENTITY, INDICATOR, IPV4, codes, obj
 
 BUNDLE_ID = "bundle--44af6c39-c09b-49c5-9de2-394224b04982"
 TLP2_EXTENSION = "extension-definition--60a3c5c5-0d10-413e-aab3-9e08dde9e88d"
@@ -24,18 +24,6 @@ NETWORK_TRAFFIC = {
     "id": "network-traffic--2568d22a-8998-58eb-99ec-3c8ca74f527d",
     "src_ref": IPV4["id"],
     "protocols": ["tcp"],
-}
-EXTENSION_DEFINITION = {
-    "type": "extension-definition",
-    "spec_version": "2.1",
-    "id": "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e",
-    "created_by_ref": IDENTITY["id"],
-    "created": "2024-03-01T00:00:00.000Z",
-    "modified": "2024-03-01T00:00:00.000Z",
-    "name": "Extension Foo",
-    "schema": "https://www.example.com/schema-foo-1/v1/",
-    "version": "1.2.1",
-    "extension_types": ["property-extension"],
 }
 
 

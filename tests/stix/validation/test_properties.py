@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from stixhub.stix.validation import Validator
 
-from .conftest import IDENTITY, INDICATOR, IPV4, codes, obj
+from .conftest import EXTENSION_DEFINITION, IDENTITY, INDICATOR, IPV4, codes, obj
 
 _VALIDATOR = Validator()
 
@@ -21,18 +21,6 @@ RELATIONSHIP = {
     "relationship_type": "indicates",
     "source_ref": INDICATOR["id"],
     "target_ref": "malware--31b940d4-6f7f-459a-80ea-9c1f17b5891b",
-}
-EXTENSION_DEFINITION = {
-    "type": "extension-definition",
-    "spec_version": "2.1",
-    "id": "extension-definition--d83fce45-ef58-4c6c-a3f4-1fbc32e98c6e",
-    "created_by_ref": IDENTITY["id"],
-    "created": "2024-03-01T00:00:00.000Z",
-    "modified": "2024-03-01T00:00:00.000Z",
-    "name": "Extension Foo",
-    "schema": "https://www.example.com/schema-foo-1/v1/",
-    "version": "1.2.1",
-    "extension_types": ["property-extension"],
 }
 STATEMENT = {
     "type": "marking-definition",
