@@ -122,6 +122,13 @@ class TestDatabaseOption:
         assert result.exit_code == EXIT_USAGE
         assert "stixhub init" in one_line_error(result)
 
+    def test_a_missing_database_file_is_not_created(self, tmp_path: Path) -> None:
+        """A command other than init on a SQLite file that does not exist leaves no file."""
+        result = _run("--db", f"sqlite:///{tmp_path / 'none.db'}", "collection", "list", "api1")
+        assert result.exit_code == EXIT_USAGE
+        assert "stixhub init" in one_line_error(result)
+        assert list(tmp_path.iterdir()) == []
+
     def test_malformed_url(self) -> None:
         """A URL SQLAlchemy cannot parse is bad usage, reported without a traceback."""
         result = _run("--db", "not a url", "api-root", "list")

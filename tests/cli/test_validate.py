@@ -78,6 +78,15 @@ class TestValidateCommand:
         assert code == 0
         assert [o["type"] for o in json.loads(out)["objects"]] == ["identity", "indicator"]
 
+    def test_a_list_of_objects_is_accepted(self, tmp_path: Path) -> None:
+        """A top-level JSON array of objects (as stix2-validator's suite has) is validated."""
+        code, out, _ = _run(str(_write(tmp_path, "list.json", [IDENTITY, INDICATOR])))
+        assert code == 0, out
+        code, out, _ = _run(str(_write(tmp_path, "bad.json", [IDENTITY, BAD])), "--json")
+        assert code == 1
+        (entry,) = [o for o in orjson.loads(out)["objects"] if o["findings"]]
+        assert entry["findings"][0]["path"].startswith("$[1]")
+
     def test_envelope_is_accepted(self, tmp_path: Path) -> None:
         """A TAXII envelope is validated object by object."""
         code, _, _ = _run(str(_write(tmp_path, "e.json", {"more": False, "objects": [INDICATOR]})))
@@ -177,8 +186,8 @@ class TestValidateCommand:
         assert "f.jsonl: line 2" in _one_error(err)
 
     def test_json_that_is_no_document_exits_two(self, tmp_path: Path) -> None:
-        """A JSON array or an object without type or objects is refused as load refuses it."""
-        for content in ([INDICATOR], {"id": INDICATOR["id"]}):
+        """An object without type or objects, or a list of non-objects, is unreadable input."""
+        for content in ({"id": INDICATOR["id"]}, [1, 2], "text"):
             code, _, err = _run(str(_write(tmp_path, "n.json", content)))
             assert code == 2
             assert "n.json" in _one_error(err)

@@ -46,7 +46,7 @@ class _Input:
 
     @property
     def root(self) -> str:
-        return "$" if self.lines is not None else "$.objects"
+        return "$" if self.lines is not None or isinstance(self.value, list) else "$.objects"
 
     def validate(self, validator: Validator) -> Report:
         if self.lines is not None:
@@ -63,7 +63,12 @@ def _parse(data: bytes, name: str) -> _Input:
             value = loads_untrusted(data)
         except InvalidJSON:
             return _Input(name, lines=parse_json_lines(data))  # JSON lines, or the error
-        split_document(value)  # the same shapes as load and POST, or NotADocument
+        if not isinstance(value, list):
+            split_document(value)  # the same shapes as load and POST, or NotADocument
+        elif not all(isinstance(item, dict) for item in value):
+            # A plain list of objects is read, as stix2-validator reads it; anything else
+            # in a list is no STIX document at all.
+            raise BadInput(f"{name}: a top-level list must hold JSON objects only")
     except StixError as exc:
         raise BadInput(f"{name}: {exc}") from None
     return _Input(name, value)

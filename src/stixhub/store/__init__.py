@@ -3,6 +3,10 @@
 This layer knows STIX but not HTTP.
 """
 
+from pathlib import Path
+
+from sqlalchemy.engine import make_url
+
 from stixhub.store._credentials import (
     hash_password,
     hash_token,
@@ -70,5 +74,14 @@ __all__ = [
 
 
 def open_store(url: str, clock: Clock = system_clock) -> SqlStore:
-    """Open the store at a database URL (the schema must be current: see ``migrate``)."""
+    """Open the store at a database URL (the schema must be current: see ``migrate``).
+
+    A SQLite file that does not exist is an error here, not an empty file made as a side
+    effect: only ``migrate`` (``stixhub init``) creates databases.
+    """
+    parsed = make_url(url)
+    database = parsed.database or ""
+    on_disk = parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:")
+    if on_disk and not Path(database).exists():
+        raise DatabaseNotReady(f"there is no database {database}: run 'stixhub init' first")
     return SqlStore(make_engine(url), clock=clock)
