@@ -14,6 +14,7 @@ binding grows, and is bounded by ``MAX_STEPS``, so that a hostile pattern is ref
 ``PatternLimitError`` in a fraction of a second instead of running for minutes.
 """
 
+from abc import ABC, abstractmethod
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -409,22 +410,22 @@ def _latest_first(search: _Search, binding: Binding) -> int:
     return max(search.firsts[p] for _, p in binding)
 
 
-class _Node:
+class _Node(ABC):
     """One observation expression compiled for the binding search."""
 
     size = 1  # observations in one binding
 
+    @abstractmethod
     def bindings(self, search: _Search, ctx: _Context, floor: int | None) -> Iterator[Binding]:
         """Bindings consistent with ``ctx`` whose first slot is at position ``floor`` or later."""
-        raise NotImplementedError
 
+    @abstractmethod
     def feasible(self, search: _Search, ctx: _Context) -> bool:
         """False when no binding can satisfy ``ctx`` (True proves nothing)."""
-        raise NotImplementedError
 
+    @abstractmethod
     def latest_last(self, search: _Search, ctx: _Context) -> float:
         """An upper bound of the earliest last_observed of any binding under ``ctx``."""
-        raise NotImplementedError
 
 
 class _Leaf(_Node):
