@@ -66,3 +66,15 @@ class TestPooledConnections:
             assert raw is not None
             with raw.cursor() as cursor:
                 assert cursor.format.name == "BINARY"
+
+    def test_a_write_after_a_read_is_a_transaction_again(self, pg_store: SqlStore) -> None:
+        """The pooled connection a read used in autocommit is transactional for the next write."""
+        with pg_store._read() as conn:
+            conn.execute(text("SELECT 1"))
+        with pg_store._write() as conn:
+            conn.execute(text("SELECT 1"))
+            raw = conn.connection.dbapi_connection
+            assert raw is not None
+            assert raw.autocommit is False
+            assert raw.info.transaction_status.name == "INTRANS"
+            conn.rollback()

@@ -16,7 +16,7 @@ import orjson
 import pytest
 from sqlalchemy import select
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from stixhub.stix import PreparedObject, format_taxii_timestamp, parse_stix_timestamp_key
 from stixhub.stix import prepare_object as door
@@ -1175,3 +1175,18 @@ class TestStatistics:
         for _ in range(5):
             put(store, collection_id, *objects)
         assert calls == []
+
+    def test_a_failed_refresh_does_not_fail_the_write(
+        self, hub: Hub, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+    ) -> None:
+        """The objects are committed before the refresh; its failure is a logged warning."""
+        monkeypatch.setattr(_store_module, "_MIN_ROWS_BEFORE_ANALYZE", 10)
+
+        def broken() -> None:
+            raise OperationalError("ANALYZE objects", {}, Exception("lock timeout"))
+
+        monkeypatch.setattr(hub.store, "refresh_statistics", broken)
+        results = put(hub.store, hub.cid, *(sdo(n, 1) for n in range(20)))
+        assert {r.outcome for r in results} == {AddOutcome.STORED}
+        assert hub.store.count_objects(hub.cid) == 20
+        assert "statistics" in caplog.text

@@ -175,3 +175,30 @@ class TestPasswordCheckLoad:
         """Requests waiting on a failed check of their credentials are refused too."""
         self._instrument(monkeypatch)
         assert self._burst(hub, ["reader:nope"] * 6) == [401] * 6
+
+    def test_a_login_that_cannot_start_its_check_gets_503(
+        self, hub: Hub, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With every check slot taken, a login waits a bounded time, then gets 503 to retry."""
+        monkeypatch.setattr(_auth, "_CHECK_WAIT_SECONDS", 0.05)
+        authenticator = hub.client.app.state.service.auth  # type: ignore[attr-defined]
+        for _ in range(_auth._CONCURRENT_PASSWORD_CHECKS):
+            assert authenticator._checks.acquire(timeout=1)
+        try:
+            r = with_auth(hub, f"Basic {b64('reader:reader-pw')}")
+        finally:
+            for _ in range(_auth._CONCURRENT_PASSWORD_CHECKS):
+                authenticator._checks.release()
+        assert r.status_code == 503
+        assert r.headers["retry-after"].isdigit()
+        assert r.json()["http_status"] == "503"
+        assert with_auth(hub, f"Basic {b64('reader:reader-pw')}").status_code == 200
+
+    def test_waiters_get_the_answer_even_without_a_cache(
+        self, hub_factory: Any, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With auth_cache_seconds = 0, a burst of one login still costs one argon2 check."""
+        hub = hub_factory(auth_cache_seconds=0)
+        seen = self._instrument(monkeypatch)
+        assert self._burst(hub, ["reader:reader-pw"] * 8) == [200] * 8
+        assert seen["calls"] == 1

@@ -8,6 +8,7 @@ never miss an earlier one, and ``added_after`` equal to the last header value is
 resume point (TAXII 2.1 section 3.4, 3.5).
 """
 
+import logging
 import secrets
 import threading
 import time
@@ -31,7 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from stixhub.stix import MAX_JSON_INTEGER, PreparedObject, format_taxii_timestamp
@@ -56,6 +57,8 @@ from stixhub.store._sql import _schema as t
 from stixhub.store._sql._engine import WRITE, is_postgresql, require_current_schema
 
 __all__ = ["SqlStore", "system_clock"]
+
+log = logging.getLogger(__name__)
 
 STIX_MEDIA_TYPE = "application/stix+json;version={}"
 _IN_CHUNK = 500
@@ -567,7 +570,11 @@ class SqlStore:
         load fell to 560 objects/s). Autovacuum fixes that within a minute where it runs, but
         it can be off, and a bulk load goes quadratic before it comes. Refreshing after every
         doubling costs a logarithmic number of ANALYZEs (each samples a bounded number of
-        rows), so the estimates are never off by more than a factor of two.
+        rows), so the estimates are never off by more than a factor of two. Each process
+        counts its own writes, so with several processes, or a table that was big before
+        this process started, the refreshes come more rarely; their purpose is the bulk
+        load, where one process does the writing. A refresh that fails is logged, not
+        raised: the objects are committed by then.
         """
         with self._statistics_lock:
             self._stored_since_analyze += stored
@@ -576,7 +583,12 @@ class SqlStore:
                 self._rows_at_analyze += self._stored_since_analyze
                 self._stored_since_analyze = 0
         if due:
-            self.refresh_statistics()
+            try:
+                self.refresh_statistics()
+            except SQLAlchemyError:
+                # The objects are committed; the statistics can wait for the next doubling
+                # or for autovacuum. The caller must not see an error for a write that worked.
+                log.warning("could not refresh the planner's statistics", exc_info=True)
 
     @staticmethod
     def _same_version(versions: Iterable[_Version], p: PreparedObject) -> _Version | None:
@@ -831,7 +843,12 @@ class SqlStore:
         its planner chooses from measured rather than assumed index selectivity.
         """
         with self.engine.connect() as conn:
-            conn.exec_driver_sql("ANALYZE objects")
+            if self._postgresql:
+                # Never wait behind autovacuum or another process's ANALYZE: skip instead.
+                conn.exec_driver_sql("SET LOCAL lock_timeout = '1s'")
+                conn.exec_driver_sql("ANALYZE (SKIP_LOCKED) objects")
+            else:
+                conn.exec_driver_sql("ANALYZE objects")
             conn.commit()
 
     # --- statuses -----------------------------------------------------------------------

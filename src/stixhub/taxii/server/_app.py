@@ -24,6 +24,7 @@ from stixhub.taxii.server._errors import (
     Forbidden,
     InvalidParameter,
     NotAcceptable,
+    Overloaded,
     PayloadTooLarge,
     ResourceNotFound,
     TaxiiError,
@@ -48,13 +49,20 @@ _STATUS: Mapping[type[TaxiiError], HTTPStatus] = {
     UnsupportedMediaType: HTTPStatus.UNSUPPORTED_MEDIA_TYPE,
     PayloadTooLarge: HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
     Unprocessable: HTTPStatus.UNPROCESSABLE_ENTITY,
+    Overloaded: HTTPStatus.SERVICE_UNAVAILABLE,
 }
+# Seconds a client is asked to wait before retrying a request the server was too busy for.
+_RETRY_AFTER_SECONDS = 5
 
 
 async def _taxii_error(_request: Request, exc: Exception) -> Response:
     assert isinstance(exc, TaxiiError)
     status = _STATUS.get(type(exc), HTTPStatus.BAD_REQUEST)
-    headers = {"WWW-Authenticate": WWW_AUTHENTICATE} if status == HTTPStatus.UNAUTHORIZED else None
+    headers: dict[str, str] | None = None
+    if status == HTTPStatus.UNAUTHORIZED:
+        headers = {"WWW-Authenticate": WWW_AUTHENTICATE}
+    elif status == HTTPStatus.SERVICE_UNAVAILABLE:
+        headers = {"Retry-After": str(_RETRY_AFTER_SECONDS)}
     return error_response(status, exc.title, exc.description, headers)
 
 

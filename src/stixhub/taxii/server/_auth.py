@@ -10,7 +10,9 @@ argon2id is memory-hard: each check takes 64 MiB (the hash's ``m=65536``). Sixte
 starting together once made one server process peak at 1.1 GB, and anybody can send wrong
 passwords. So at most ``_CONCURRENT_PASSWORD_CHECKS`` checks run at once per process, and
 requests carrying the same credentials while a check of them runs wait for its result
-instead of computing it again.
+instead of computing it again. A request that cannot start its check within
+``_CHECK_WAIT_SECONDS`` (a flood of wrong passwords) gets 503 with Retry-After rather than
+holding one of the server's worker threads indefinitely.
 """
 
 import base64
@@ -28,13 +30,22 @@ from stixhub.store import (
     hash_token,
     verify_password,
 )
-from stixhub.taxii.server._errors import Unauthenticated
+from stixhub.taxii.server._errors import Overloaded, Unauthenticated
 
 __all__ = ["WWW_AUTHENTICATE", "Authenticator", "Caller"]
 
 WWW_AUTHENTICATE = 'Basic realm="stixhub", Bearer realm="stixhub"'
 _CACHE_LIMIT = 10_000
 _CONCURRENT_PASSWORD_CHECKS = 2
+_CHECK_WAIT_SECONDS = 5.0
+
+
+class _Flight:
+    """One password check in progress, and the account it found (None for a refusal)."""
+
+    def __init__(self) -> None:
+        self.done = threading.Event()
+        self.account: Account | None = None
 
 
 @dataclass
@@ -60,7 +71,7 @@ class Authenticator:
         self._cache: dict[bytes, tuple[float, Account]] = {}
         self._lock = threading.Lock()
         self._checks = threading.BoundedSemaphore(_CONCURRENT_PASSWORD_CHECKS)
-        self._checking: dict[bytes, threading.Event] = {}
+        self._checking: dict[bytes, _Flight] = {}
 
     def authenticate(self, authorization: str | None) -> Caller:
         """Identify the caller; blocking (argon2, database), so run it in a worker thread."""
@@ -91,21 +102,26 @@ class Authenticator:
         if cached is not None:
             return cached
         with self._lock:
-            running = self._checking.get(key)
-            if running is None:
-                self._checking[key] = threading.Event()
-        if running is not None:
-            # The same credentials are being checked: take that answer if it was a yes.
-            running.wait()
-            cached = self._cached(key)
+            cached = self._cached(key)  # a check may have finished since the look above
             if cached is not None:
                 return cached
+            running = self._checking.get(key)
+            if running is None:
+                flight = self._checking[key] = _Flight()
+        if running is not None:
+            # The same credentials are being checked: take that answer if it was a yes.
+            if not running.done.wait(2 * _CHECK_WAIT_SECONDS):  # its wait, then its check
+                raise Overloaded("the server is busy checking passwords; retry later")
+            if running.account is not None:
+                return running.account
             return self._check(key, name, password)
         try:
-            return self._check(key, name, password)
+            flight.account = self._check(key, name, password)
+            return flight.account
         finally:
             with self._lock:
-                self._checking.pop(key).set()
+                self._checking.pop(key)
+            flight.done.set()
 
     def _cached(self, key: bytes) -> Account | None:
         hit = self._cache.get(key)
@@ -119,13 +135,17 @@ class Authenticator:
             account = self._store.get_account(name)
         except NotFound:
             account = None
-        with self._checks:
+        if not self._checks.acquire(timeout=_CHECK_WAIT_SECONDS):
+            raise Overloaded("the server is busy checking passwords; retry later")
+        try:
             if account is None or account.password_hash is None:
                 # The same argon2 time as a real check, so timing does not tell names apart.
                 verify_password(_DUMMY_HASH, password)
                 raise Unauthenticated("wrong name or password")
             if not verify_password(account.password_hash, password):
                 raise Unauthenticated("wrong name or password")
+        finally:
+            self._checks.release()
         now = time.monotonic()
         with self._lock:
             if len(self._cache) >= _CACHE_LIMIT:

@@ -12,6 +12,7 @@ Only ``_handlers`` knows which HTTP status each class means (STYLE: HTTP at the 
     - ``UnsupportedMediaType``: a POST body's Content-Type is not TAXII 2.1.
     - ``PayloadTooLarge``: a body exceeds the API root's max_content_length.
     - ``Unprocessable``: a body is not JSON, not an envelope, or nests too deep.
+    - ``Overloaded``: too many password checks are waiting; the client should retry later.
 """
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "Forbidden",
     "InvalidParameter",
     "NotAcceptable",
+    "Overloaded",
     "PayloadTooLarge",
     "ResourceNotFound",
     "TaxiiError",
@@ -90,3 +92,9 @@ class Unprocessable(TaxiiError):
     """Raised when a body is not a JSON envelope the server can process."""
 
     title = "Unprocessable content"
+
+
+class Overloaded(TaxiiError):
+    """Raised when a password check could not start in time (argon2 is rationed)."""
+
+    title = "Service unavailable"
