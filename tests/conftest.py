@@ -8,6 +8,7 @@ With STIXHUB_TEST_STRICT_SKIPS=1 (scripts/test, CI) any skipped test fails the r
 
 import os
 import secrets
+import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -59,6 +60,25 @@ def empty_postgres(url: str) -> None:
     with engine.begin() as conn:
         conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
     engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database file, made once and copied for each test."""
+    path = tmp_path_factory.mktemp("template") / "hub.db"
+    engine = make_engine(f"sqlite:///{path}")
+    migrate(engine)
+    engine.dispose()
+    return path
+
+
+def copy_sqlite_template(template: Path, folder: Path) -> str:
+    """A fresh database in ``folder`` copied from the migrated template; returns its URL."""
+    for suffix in ("", "-wal", "-shm"):
+        source = Path(f"{template}{suffix}")
+        if source.exists():
+            shutil.copyfile(source, folder / f"hub.db{suffix}")
+    return f"sqlite:///{folder / 'hub.db'}"
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

@@ -4,7 +4,6 @@ tokens, grants, statuses, the hub secret, migrations and credentials."""
 import hashlib
 import hmac
 import re
-import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -38,7 +37,7 @@ from stixhub.store._credentials import TOKEN_PREFIX
 from stixhub.store._names import check_account_name, check_api_root_name
 from stixhub.store._sql import _schema
 from stixhub.store._sql._engine import WRITE, _alembic_config
-from tests.conftest import POSTGRES_URL
+from tests.conftest import POSTGRES_URL, copy_sqlite_template
 
 CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 START = 1_700_000_000_000_000
@@ -57,16 +56,6 @@ class Clock:
         with self._lock:
             self.now += self.step
             return self.now
-
-
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite database file, made once and copied for each test."""
-    path = tmp_path_factory.mktemp("template") / "hub.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    engine.dispose()
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -91,11 +80,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     """A migrated, empty database: a copy of the SQLite template, or the emptied PostgreSQL
     test schema."""
     if request.param == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(f"{sqlite_template}{suffix}")
-            if source.exists():
-                shutil.copyfile(source, tmp_path / f"hub.db{suffix}")
-        return f"sqlite:///{tmp_path / 'hub.db'}"
+        return copy_sqlite_template(sqlite_template, tmp_path)
     base: str = request.getfixturevalue("postgres_base_url")
     request.getfixturevalue("postgres_emptier")()
     return base

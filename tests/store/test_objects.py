@@ -2,7 +2,6 @@
 idempotence, date_added, atomicity and concurrent writers."""
 
 import random
-import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -30,10 +29,10 @@ from stixhub.store import (
     VersionFilter,
     add_objects,
     make_engine,
-    migrate,
 )
 from stixhub.store._sql import _schema
 from stixhub.store._sql import _store as _store_module
+from tests.conftest import copy_sqlite_template
 
 START = 1_700_000_000_000_000
 ANY_SPEC = ("2.0", "2.1")
@@ -157,16 +156,6 @@ def open_hub(db_url: str, clock: Clock) -> Hub:
     return Hub(store, root, cid, clock)
 
 
-@pytest.fixture(scope="session")
-def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated SQLite database file, made once and copied for each test."""
-    path = tmp_path_factory.mktemp("template") / "hub.db"
-    engine = make_engine(f"sqlite:///{path}")
-    migrate(engine)
-    engine.dispose()
-    return path
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> str:
     """A migrated database: a fresh copy of the SQLite template, or the PostgreSQL test schema.
@@ -175,11 +164,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path
     of its own, so what other tests left behind cannot show up.
     """
     if request.param == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            source = Path(f"{sqlite_template}{suffix}")
-            if source.exists():
-                shutil.copyfile(source, tmp_path / f"hub.db{suffix}")
-        return f"sqlite:///{tmp_path / 'hub.db'}"
+        return copy_sqlite_template(sqlite_template, tmp_path)
     base: str = request.getfixturevalue("postgres_base_url")
     return base
 
