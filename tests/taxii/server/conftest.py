@@ -125,6 +125,18 @@ def hub(hub_factory: Callable[..., Hub]) -> Hub:
     return hub_factory()
 
 
+# The fixed TLP 1.0 GREEN marking (STIX 2.1 section 7.2.1.4): created, no modified.
+TLP_GREEN: dict[str, Any] = {
+    "type": "marking-definition",
+    "spec_version": "2.1",
+    "id": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+    "created": "2017-01-20T00:00:00.000Z",
+    "definition_type": "tlp",
+    "name": "TLP:GREEN",
+    "definition": {"tlp": "green"},
+}
+
+
 def indicator(n: int, modified: str = "2024-03-01T10:00:00.000Z", **extra: Any) -> dict[str, Any]:
     """A valid STIX 2.1 indicator whose id is derived from ``n``."""
     return {

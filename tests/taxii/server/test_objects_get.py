@@ -8,7 +8,7 @@ from typing import Any
 
 from stixhub.stix import format_taxii_timestamp
 from stixhub.taxii.server import STIX_21, TAXII_21
-from tests.taxii.server.conftest import INTEL, PUBLIC, SIGHTINGS, Hub, indicator
+from tests.taxii.server.conftest import INTEL, PUBLIC, SIGHTINGS, TLP_GREEN, Hub, indicator
 
 T0 = 1_710_000_000_000_000
 TAXII_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
@@ -293,15 +293,7 @@ class TestManifest:
 
     def test_created_is_the_version_without_modified(self, hub: Hub) -> None:
         """3.4.1: for an object with created but no modified, the version is created."""
-        marking = {
-            "type": "marking-definition",
-            "spec_version": "2.1",
-            "id": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
-            "created": "2017-01-20T00:00:00.000Z",
-            "definition_type": "tlp",
-            "name": "TLP:GREEN",
-            "definition": {"tlp": "green"},
-        }
+        marking = dict(TLP_GREEN)
         post_at(hub, T0, [marking])
         record = hub.get(hub.url(rest="manifest/")).json()["objects"][0]
         assert record["version"] == "2017-01-20T00:00:00.000Z"

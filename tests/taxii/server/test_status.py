@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from stixhub.taxii.server import TAXII_21
-from tests.taxii.server.conftest import INTEL, SIGHTINGS, Hub, indicator
+from tests.taxii.server.conftest import INTEL, SIGHTINGS, TLP_GREEN, Hub, indicator
 
 TAXII_TS = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z")
 HOUR = 3600 * 1_000_000
@@ -75,15 +75,7 @@ class TestStatusResource:
 
     def test_version_is_created_without_modified(self, hub: Hub) -> None:
         """4.3.1: the detail's version is created when the object has no modified."""
-        marking = {
-            "type": "marking-definition",
-            "spec_version": "2.1",
-            "id": "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
-            "created": "2017-01-20T00:00:00.000Z",
-            "definition_type": "tlp",
-            "name": "TLP:GREEN",
-            "definition": {"tlp": "green"},
-        }
+        marking = dict(TLP_GREEN)
         body = post(hub, [marking])
         assert body["successes"][0]["version"] == "2017-01-20T00:00:00.000Z"
 
