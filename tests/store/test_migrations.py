@@ -43,7 +43,7 @@ def blank_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     admin.dispose()
 
 
-def test_0002_upgrades_a_populated_0001_database(blank_url: str) -> None:
+def test_head_upgrades_a_populated_0001_database(blank_url: str) -> None:
     """A hub made by the first release keeps its collections and objects after `stixhub init`."""
     engine = make_engine(blank_url)
     with engine.connect() as connection:
@@ -74,18 +74,21 @@ def test_0002_upgrades_a_populated_0001_database(blank_url: str) -> None:
             {"t": True, "b": b"{}"},
         )
 
-    assert migrate(engine) == "0002"
+    assert migrate(engine) == "0003"
     require_current_schema(engine)
     with engine.connect() as conn:
-        row = conn.execute(sa.text("SELECT title, strict, refuse_warnings FROM collections")).one()
-        objects = conn.execute(sa.text("SELECT count(*) FROM objects")).scalar_one()
+        row = conn.execute(
+            sa.text("SELECT title, strict, refuse_warnings, sightings_inbox FROM collections")
+        ).one()
+        objects = conn.execute(sa.text("SELECT origin FROM objects")).all()
     assert (row.title, bool(row.strict), bool(row.refuse_warnings)) == ("Intel", False, False)
-    assert objects == 1
+    assert not row.sightings_inbox
+    assert objects == [(None,)]
     engine.dispose()
 
 
 def test_migrate_twice_is_harmless(blank_url: str) -> None:
     """`stixhub init` may be run again on a current database; it changes nothing."""
     engine = make_engine(blank_url)
-    assert migrate(engine) == migrate(engine) == "0002"
+    assert migrate(engine) == migrate(engine) == "0003"
     engine.dispose()

@@ -69,6 +69,8 @@ collections = Table(
     # Validation policy at the door: custom content is an error; warnings refuse an object.
     Column("strict", Boolean, nullable=False, server_default=false()),
     Column("refuse_warnings", Boolean, nullable=False, server_default=false()),
+    # An inbox for sighting reports accepts only what a report needs (docs/sightings.md).
+    Column("sightings_inbox", Boolean, nullable=False, server_default=false()),
     # The write lock's row and the date_added high-water mark of this collection.
     Column("last_date_added", BigInteger, nullable=False),
     Column("created", BigInteger, nullable=False),
@@ -93,6 +95,8 @@ objects = Table(
     Column("is_first", Boolean, nullable=False),
     Column("is_last", Boolean, nullable=False),
     Column("body", LargeBinary, nullable=False),
+    # Where a mirrored version came from (the source collection's URL); None if posted here.
+    Column("origin", Text),
     UniqueConstraint("collection_id", "date_added", name="uq_objects_date_added"),
     UniqueConstraint("collection_id", "object_id", "version_key", name="uq_objects_version"),
 )
@@ -112,6 +116,9 @@ accounts = Table(
     Column("name", String(100), nullable=False, unique=True),
     Column("password_hash", Text),
     Column("created", BigInteger, nullable=False),
+    # The STIX identity bound to the account: its id, and the identity object's JSON bytes.
+    Column("identity_ref", String(300)),
+    Column("identity", LargeBinary),
 )
 
 tokens = Table(
