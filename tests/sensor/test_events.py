@@ -13,7 +13,9 @@ INDICATOR = {
     "id": "indicator--5d2dd2b4-6a8c-4f4e-9f2f-1b1a8a0c2f11",
     "created": "2020-01-01T00:00:00Z",
     "modified": "2020-01-01T00:00:00Z",
-    "pattern": "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 443]",
+    "pattern": (
+        "[network-traffic:dst_ref.value = '198.51.100.7' AND network-traffic:dst_port = 443]"
+    ),
     "pattern_type": "stix",
     "valid_from": "2020-01-01T00:00:00Z",
 }
