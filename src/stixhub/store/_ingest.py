@@ -59,8 +59,12 @@ def add_objects(
     objects: Sequence[Any],
     *,
     accept_stix20: bool = False,
+    origin: str | None = None,
 ) -> list[AddResult]:
-    """Check and store the objects of one envelope; one result per object, in order."""
+    """Check and store the objects of one envelope; one result per object, in order.
+
+    ``origin`` (a mirror's source collection URL) is recorded on each new version.
+    """
     results: list[AddResult | None] = []
     prepared: list[PreparedObject] = []
     for obj in objects:
@@ -71,5 +75,5 @@ def add_objects(
             results.append(
                 AddResult(failure.object_id, failure.version, AddOutcome.FAILED, failure.message)
             )
-    stored = iter(store.add_objects(collection.id, prepared) if prepared else [])
+    stored = iter(store.add_objects(collection.id, prepared, origin) if prepared else [])
     return [r if r is not None else next(stored) for r in results]

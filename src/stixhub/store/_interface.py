@@ -99,9 +99,16 @@ class Store(Protocol):
         """An account's rights by collection id."""
 
     def add_objects(
-        self, collection_id: str, prepared: Sequence[PreparedObject]
+        self,
+        collection_id: str,
+        prepared: Sequence[PreparedObject],
+        origin: str | None = None,
     ) -> list[AddResult]:
-        """Store an envelope's object versions atomically."""
+        """Store an envelope's object versions atomically; ``origin`` names where new
+        versions came from (a mirrored collection's URL)."""
+
+    def get_origins(self, collection_id: str, object_id: str) -> dict[str, str | None]:
+        """The origin of each stored version of an object, by version; NotFound if none."""
 
     def delete_object(
         self,

@@ -484,13 +484,18 @@ class SqlStore:
     # --- objects: write -----------------------------------------------------------------
 
     def add_objects(
-        self, collection_id: str, prepared: Sequence[PreparedObject]
+        self,
+        collection_id: str,
+        prepared: Sequence[PreparedObject],
+        origin: str | None = None,
     ) -> list[AddResult]:
         """Store the versions of an envelope atomically; one result per object, in order.
 
         A version already stored with the same content is UNCHANGED (TAXII 2.1 section 5.5:
         never a failure). The same id and version with other content is FAILED: STIX says one
         version has one content, and the hub never silently replaces what it served.
+        ``origin`` is recorded on the new versions only: an unchanged one keeps where it
+        first came from.
         """
         c, o = t.collections, t.objects
         with self._write() as conn, conn.begin():
@@ -539,6 +544,7 @@ class SqlStore:
                             "version_key": key,
                             "date_added": last,
                             "body": p.body,
+                            "origin": origin,
                         },
                         stored,
                     )
@@ -823,6 +829,19 @@ class SqlStore:
                 )
                 is not None
             )
+
+    def get_origins(self, collection_id: str, object_id: str) -> dict[str, str | None]:
+        """Where each stored version of an object came from (None: posted or loaded here)."""
+        o = t.objects.c
+        with self._read() as conn:
+            rows = conn.execute(
+                select(o.version, o.origin)
+                .where(o.collection_id == collection_id, o.object_id == object_id)
+                .order_by(o.version_key)
+            ).all()
+        if not rows:
+            raise NotFound(f"no object {object_id!r} in collection {collection_id!r}")
+        return {row.version: row.origin for row in rows}
 
     def count_objects(self, collection_id: str) -> int:
         """How many object versions the collection holds."""
