@@ -20,6 +20,8 @@ from stixhub.store._errors import (
     NotFound,
     StoreError,
 )
+from stixhub.store._identities import bind_identity, check_identity
+from stixhub.store._inbox import INBOX_TYPES
 from stixhub.store._ingest import add_objects
 from stixhub.store._interface import Store
 from stixhub.store._model import (
@@ -27,25 +29,31 @@ from stixhub.store._model import (
     AddOutcome,
     AddResult,
     ApiRoot,
+    BoundIdentity,
     Clock,
     Collection,
     ManifestRecord,
     ObjectQuery,
     Page,
     Rights,
+    SightingFacts,
+    SightingSummary,
     StatusRecord,
     StoredObject,
     VersionFilter,
 )
 from stixhub.store._sql._engine import make_engine, migrate
 from stixhub.store._sql._store import SqlStore, system_clock
+from stixhub.store._summary import sightings_summary
 
 __all__ = [
+    "INBOX_TYPES",
     "Account",
     "AddOutcome",
     "AddResult",
     "AlreadyExists",
     "ApiRoot",
+    "BoundIdentity",
     "Clock",
     "Collection",
     "DatabaseNotReady",
@@ -55,6 +63,8 @@ __all__ = [
     "ObjectQuery",
     "Page",
     "Rights",
+    "SightingFacts",
+    "SightingSummary",
     "SqlStore",
     "StatusRecord",
     "Store",
@@ -62,12 +72,15 @@ __all__ = [
     "StoredObject",
     "VersionFilter",
     "add_objects",
+    "bind_identity",
+    "check_identity",
     "hash_password",
     "hash_token",
     "make_engine",
     "migrate",
     "new_token",
     "open_store",
+    "sightings_summary",
     "system_clock",
     "verify_password",
 ]

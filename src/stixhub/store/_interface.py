@@ -4,7 +4,7 @@ The server calls storage only through this Protocol, so a different backend (or 
 can stand in without the protocol layer noticing. The SQL implementation is ``SqlStore``.
 """
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol
 
 from stixhub.stix import PreparedObject
@@ -12,11 +12,13 @@ from stixhub.store._model import (
     Account,
     AddResult,
     ApiRoot,
+    BoundIdentity,
     Collection,
     ManifestRecord,
     ObjectQuery,
     Page,
     Rights,
+    SightingFacts,
     StatusRecord,
     StoredObject,
     VersionFilter,
@@ -60,6 +62,7 @@ class Store(Protocol):
         media_types: Sequence[str] = ("application/stix+json;version=2.1",),
         strict: bool = False,
         refuse_warnings: bool = False,
+        sightings_inbox: bool = False,
     ) -> Collection:
         """Create a collection in an API root."""
 
@@ -77,6 +80,9 @@ class Store(Protocol):
     def find_collection(self, collection_id: str) -> Collection:
         """A collection by id in any API root; NotFound if absent."""
 
+    def set_sightings_inbox(self, collection_id: str, enabled: bool) -> Collection:
+        """Make a collection a sightings inbox or an ordinary one; NotFound if absent."""
+
     def create_account(self, name: str, password_hash: str | None = None) -> Account:
         """Create an account."""
 
@@ -85,6 +91,12 @@ class Store(Protocol):
 
     def set_password(self, name: str, password_hash: str | None) -> None:
         """Replace an account's password hash."""
+
+    def set_identity(self, account_name: str, identity: BoundIdentity | None) -> None:
+        """Bind an identity to an account, or unbind it with None; NotFound if absent."""
+
+    def get_identity(self, account_id: int) -> BoundIdentity | None:
+        """The identity bound to an account, or None."""
 
     def add_token(self, account_name: str, token_hash: str, label: str | None = None) -> None:
         """Store the keyed hash of a new API token."""
@@ -132,6 +144,12 @@ class Store(Protocol):
 
     def object_exists(self, collection_id: str, object_id: str) -> bool:
         """Whether any version of the object is stored."""
+
+    def published_objects(self, object_ids: Iterable[str], account_id: int | None) -> set[str]:
+        """The ids among these stored outside sightings inboxes (readable by the account)."""
+
+    def sighting_facts(self) -> Iterator[SightingFacts]:
+        """The latest version of each sighting in sightings inboxes, streamed in id order."""
 
     def count_objects(self, collection_id: str) -> int:
         """How many object versions a collection holds."""

@@ -12,12 +12,15 @@ __all__ = [
     "AddOutcome",
     "AddResult",
     "ApiRoot",
+    "BoundIdentity",
     "Clock",
     "Collection",
     "ManifestRecord",
     "ObjectQuery",
     "Page",
     "Rights",
+    "SightingFacts",
+    "SightingSummary",
     "StatusRecord",
     "StoredObject",
     "VersionFilter",
@@ -52,6 +55,8 @@ class Collection:
     public_read: bool
     strict: bool = False
     refuse_warnings: bool = False
+    # Accepts only what a sighting report needs (docs/sightings.md).
+    sightings_inbox: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,13 @@ class Account:
     id: int
     name: str
     password_hash: str | None
+
+
+class BoundIdentity(NamedTuple):
+    """The STIX identity bound to an account: what its sightings must name as creator."""
+
+    id: str
+    body: bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,3 +172,34 @@ class StatusRecord:
     account_id: int | None
     created: int
     body: bytes
+
+
+class SightingFacts(NamedTuple):
+    """What the sightings summary reads of one stored sighting version; absent is None."""
+
+    id: str
+    version_key: str
+    sighting_of_ref: str | None
+    created_by_ref: str | None
+    seen_count: int | None
+    first_seen: str | None
+    last_seen: str | None
+    created: str | None
+    modified: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SightingSummary:
+    """What the inboxes say of one sighted object (usually an indicator).
+
+    ``organisations`` counts distinct ``created_by_ref``; ``count`` sums the sightings'
+    ``count`` (1 when absent); ``first_seen``/``last_seen`` are written as the reporters wrote
+    them (``created``/``modified`` stand in when absent).
+    """
+
+    sighting_of_ref: str
+    organisations: int
+    sightings: int
+    count: int
+    first_seen: str
+    last_seen: str

@@ -13,14 +13,16 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import orjson
 from sqlalchemy import (
     Engine,
+    Text,
     and_,
     bindparam,
+    cast,
     delete,
     exists,
     false,
@@ -31,6 +33,7 @@ from sqlalchemy import (
     true,
     update,
 )
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,12 +45,14 @@ from stixhub.store._model import (
     AddOutcome,
     AddResult,
     ApiRoot,
+    BoundIdentity,
     Clock,
     Collection,
     ManifestRecord,
     ObjectQuery,
     Page,
     Rights,
+    SightingFacts,
     StatusRecord,
     StoredObject,
     VersionFilter,
@@ -232,11 +237,13 @@ class SqlStore:
         media_types: Sequence[str] = ("application/stix+json;version=2.1",),
         strict: bool = False,
         refuse_warnings: bool = False,
+        sightings_inbox: bool = False,
     ) -> Collection:
         """Create a collection in an API root; its id is a new UUIDv4 unless one is given.
 
         ``strict`` makes custom objects and properties errors at the door;
-        ``refuse_warnings`` refuses objects with any validation warning too.
+        ``refuse_warnings`` refuses objects with any validation warning too;
+        ``sightings_inbox`` accepts only sighting reports (``stixhub.store._inbox``).
         """
         self.get_api_root(api_root)
         if collection_id is None:
@@ -288,6 +295,7 @@ class SqlStore:
                     public_read=public_read,
                     strict=strict,
                     refuse_warnings=refuse_warnings,
+                    sightings_inbox=sightings_inbox,
                     last_date_added=0,
                     created=self._clock(),
                 )
@@ -302,6 +310,7 @@ class SqlStore:
             public_read,
             strict,
             refuse_warnings,
+            sightings_inbox,
         )
 
     @staticmethod
@@ -317,11 +326,12 @@ class SqlStore:
             c.public_read,
             c.strict,
             c.refuse_warnings,
+            c.sightings_inbox,
         )
 
     @staticmethod
     def _collection(row: Sequence[object]) -> Collection:
-        cid, root, title, description, alias, media_types, public_read, strict, refuse = row
+        cid, root, title, description, alias, media_types, public_read, strict, refuse, inbox = row
         return Collection(
             str(cid),
             str(root),
@@ -332,6 +342,7 @@ class SqlStore:
             bool(public_read),
             bool(strict),
             bool(refuse),
+            bool(inbox),
         )
 
     def list_collections(self, api_root: str) -> list[Collection]:
@@ -380,7 +391,7 @@ class SqlStore:
             row = conn.execute(stmt).first()
         if row is None:
             raise NotFound(f"no collection {key!r} in API root {api_root!r}")
-        return self._collection(row[:9]), Rights(bool(row[9]), bool(row[10]))
+        return self._collection(row[:10]), Rights(bool(row[10]), bool(row[11]))
 
     def find_collection(self, collection_id: str) -> Collection:
         """A collection by id in any API root (for the command line); NotFound if none."""
@@ -392,6 +403,17 @@ class SqlStore:
         if row is None:
             raise NotFound(f"no collection {collection_id!r}")
         return self._collection(row)
+
+    def set_sightings_inbox(self, collection_id: str, enabled: bool) -> Collection:
+        """Turn a collection into a sightings inbox, or back; what it holds stays as it is."""
+        c = t.collections
+        with self._write() as conn, conn.begin():
+            done = conn.execute(
+                update(c).where(c.c.id == collection_id).values(sightings_inbox=enabled)
+            ).rowcount
+        if not done:
+            raise NotFound(f"no collection {collection_id!r}")
+        return self.find_collection(collection_id)
 
     # --- accounts, tokens, grants -------------------------------------------------------
 
@@ -428,6 +450,27 @@ class SqlStore:
             ).rowcount
         if not done:
             raise NotFound(f"no account {name!r}")
+
+    def set_identity(self, account_name: str, identity: BoundIdentity | None) -> None:
+        """Bind a STIX identity to an account (replacing any), or with None unbind it."""
+        values: dict[str, object] = {"identity_ref": None, "identity": None}
+        if identity is not None:
+            values = {"identity_ref": identity.id, "identity": identity.body}
+        with self._write() as conn, conn.begin():
+            done = conn.execute(
+                update(t.accounts).where(t.accounts.c.name == account_name).values(**values)
+            ).rowcount
+        if not done:
+            raise NotFound(f"no account {account_name!r}")
+
+    def get_identity(self, account_id: int) -> BoundIdentity | None:
+        """The identity bound to an account, or None (also for an account that is gone)."""
+        a = t.accounts.c
+        with self._read() as conn:
+            row = conn.execute(select(a.identity_ref, a.identity).where(a.id == account_id)).first()
+        if row is None or row[0] is None or row[1] is None:
+            return None
+        return BoundIdentity(row[0], _as_bytes(row[1]))
 
     def add_token(self, account_name: str, token_hash: str, label: str | None = None) -> None:
         """Store the keyed hash of a new API token for an account."""
@@ -842,6 +885,92 @@ class SqlStore:
         if not rows:
             raise NotFound(f"no object {object_id!r} in collection {collection_id!r}")
         return {row.version: row.origin for row in rows}
+
+    def published_objects(self, object_ids: Iterable[str], account_id: int | None) -> set[str]:
+        """Those of the ids the hub publishes: stored in a collection that is not a sightings
+        inbox and, for an account, that it may read (granted or public). None: any account.
+
+        The collections are chosen first, so each lookup walks the (collection, object id)
+        index instead of every collection's rows.
+        """
+        c, g, o = t.collections.c, t.grants.c, t.objects.c
+        readable = select(c.id).where(c.sightings_inbox == false())
+        if account_id is not None:
+            granted = select(g.collection_id).where(
+                g.account_id == account_id, g.can_read == true()
+            )
+            readable = readable.where(or_(c.public_read == true(), c.id.in_(granted)))
+        ids = sorted(set(object_ids))
+        found: set[str] = set()
+        with self._read() as conn:
+            collections = list(conn.scalars(readable))
+            if not collections:
+                return found
+            for start in range(0, len(ids), _IN_CHUNK):
+                found.update(
+                    conn.scalars(
+                        select(o.object_id)
+                        .where(
+                            o.collection_id.in_(collections),
+                            o.object_id.in_(ids[start : start + _IN_CHUNK]),
+                        )
+                        .distinct()
+                    )
+                )
+        return found
+
+    def _body_field(self, name: str) -> ColumnElement[object]:
+        """A top-level property of the stored JSON, read by the database (NULL if absent)."""
+        body = t.objects.c.body
+        field: ColumnElement[object]
+        if self._postgresql:
+            field = cast(func.convert_from(body, "UTF8"), JSONB)[name].astext
+        else:
+            field = func.json_extract(cast(body, Text), f"$.{name}")
+        return field
+
+    def sighting_facts(self) -> Iterator[SightingFacts]:
+        """The latest version of every sighting held in sightings inboxes, in id order.
+
+        The database extracts the few properties the summary needs, so bodies never leave
+        it, and rows arrive in batches (a server-side cursor on PostgreSQL): memory stays
+        flat however many sightings there are. A sighting held in several inboxes comes
+        once, in its latest version.
+        """
+        c, o = t.collections.c, t.objects.c
+        names = ("sighting_of_ref", "created_by_ref", "count", "first_seen", "last_seen")
+        stmt = (
+            select(
+                o.object_id,
+                o.version_key,
+                *(self._body_field(name) for name in names),
+                *(self._body_field(name) for name in ("created", "modified")),
+            )
+            .where(
+                o.collection_id.in_(select(c.id).where(c.sightings_inbox == true())),
+                o.type == "sighting",
+                o.is_last == true(),
+            )
+            .order_by(o.object_id, o.version_key.desc())
+        )
+        previous = None
+        with self.engine.connect() as conn:
+            rows = conn.execution_options(stream_results=True, yield_per=1000).execute(stmt)
+            for oid, key, ref, creator, count, first, last, created, modified in rows:
+                if oid == previous:
+                    continue  # an older version of it, held in another inbox
+                previous = oid
+                yield SightingFacts(
+                    oid,
+                    key,
+                    None if ref is None else str(ref),
+                    None if creator is None else str(creator),
+                    None if count is None else int(count),
+                    None if first is None else str(first),
+                    None if last is None else str(last),
+                    None if created is None else str(created),
+                    None if modified is None else str(modified),
+                )
 
     def count_objects(self, collection_id: str) -> int:
         """How many object versions the collection holds."""

@@ -400,12 +400,16 @@ class TaxiiService:
             raise Unprocessable(f"the body must be a TAXII envelope: {exc}") from None
         if not document.objects:
             raise Unprocessable("the envelope's objects list is empty")
+        account_id = caller.account.id if caller.account else None
         results = add_objects(
-            self.store, collection, document.objects, accept_stix20=self.settings.accept_stix20
+            self.store,
+            collection,
+            document.objects,
+            accept_stix20=self.settings.accept_stix20,
+            account_id=account_id,  # a sightings inbox holds it to its bound identity
         )
         status_id = str(uuid.uuid4())
         body_out = orjson.dumps(_status_resource(status_id, received, results))
-        account_id = caller.account.id if caller.account else None
         self.store.save_status(StatusRecord(status_id, root.name, account_id, received, body_out))
         self._purge_statuses()
         return taxii_raw(body_out, HTTPStatus.ACCEPTED)
