@@ -22,6 +22,7 @@ from stixhub.stix.patterns._ast import (
     Within,
 )
 from stixhub.stix.patterns._checker import PatternIssue, check_pattern
+from stixhub.stix.patterns._decompose import Decomposition, Entry, compose_pattern, decompose
 from stixhub.stix.patterns._errors import (
     InvalidRegex,
     PatternError,
@@ -39,6 +40,8 @@ __all__ = [
     "Comparison",
     "CompiledPattern",
     "Constant",
+    "Decomposition",
+    "Entry",
     "IndexStep",
     "InvalidRegex",
     "KeyStep",
@@ -61,6 +64,8 @@ __all__ = [
     "Within",
     "check_pattern",
     "compile_pattern",
+    "compose_pattern",
+    "decompose",
     "match",
     "parse_pattern",
 ]
