@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from stix2patterns.validator import validate_pattern
+from stix2patterns.validator import run_validator
 
 from stixhub.stix.patterns import Entry, check_pattern, compose_pattern, decompose, parse_pattern
 
@@ -98,7 +98,7 @@ class TestCompose:
             expected = case["expected"][record["kind"]]
             assert text == expected["pattern"]
             assert (check_pattern(text) == []) is expected["pattern_valid"]
-            assert validate_pattern(text) == []
+            assert run_validator(text, "2.1") == []
             assert decompose(text).entries[0].value == record["value"]
 
     @given(st.lists(st.text(), min_size=1, max_size=3))
