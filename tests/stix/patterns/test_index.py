@@ -1,6 +1,8 @@
 """Tests of PatternIndex: candidate lookup, validity, versions, and agreement with match."""
 
 import random
+from collections.abc import Iterator
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -13,8 +15,25 @@ from stixhub.stix.patterns import (
     PatternIndex,
     PatternLimitError,
     PatternSyntaxError,
+    _index,
     match,
 )
+
+_COMPILED = _index._speedups
+
+
+@pytest.fixture(autouse=True, scope="module", params=["c-loop", "python-loop"])
+def loop(request: pytest.FixtureRequest) -> Iterator[str]:
+    """Every test here runs on the C loop (``_speedups.c``) and on the pure-Python loop.
+
+    The C loop is built by ``pip install`` where a C compiler is present (scripts/test's
+    machine has one); without it the "c-loop" tests skip, and a strict run (CI) fails.
+    """
+    if request.param == "c-loop" and _COMPILED is None:
+        pytest.skip("stixhub.stix.patterns._speedups is not built (no C compiler at install)")
+    _index._speedups = _COMPILED if request.param == "c-loop" else None
+    yield request.param
+    _index._speedups = _COMPILED
 
 
 def _indicator(number: int, pattern: str, **extra: Any) -> dict[str, Any]:
@@ -400,6 +419,7 @@ _DATA: list[Any] = [
     "10.0.0.0/24", "10.0.0.0/255.255.0.0", "192.168.1.1", "2001:db8::1", "2001:db8::/40",
     "10.1.0.1", "10.0.0.3", "2001:db8:0:1::5",
     "fe80::1%eth0", "not-an-ip", "010.0.0.1", 1, 1.0, 2, True, False, None, ["a"], {"a": "a"},
+    "10.0.0.1\x00", "2001:db8:0:1::5:0", "::ffff:10.0.0.1", b"ab", MappingProxyType({"a": "ab"}),
 ]  # fmt: skip
 _PIECES = ["a", "ab", "b", ".c", "x.", "\u00e9", "10.0"]
 _TEMPLATES = [
@@ -421,6 +441,9 @@ _TEMPLATES = [
     "[t:v ISSUBSET '10.0.0.0/30']",
     "[t:v ISSUBSET '2001:db8::/48']",
     "[t:v ISSUBSET '2001:db8:0:1::/64']",
+    "[t:v ISSUBSET '2001:db8:0:1::/100']",
+    "[t:v ISSUBSET '2001:db8:0:1::5/128']",
+    "[t:v ISSUBSET '0.0.0.0/0']",
     "[t:w ISSUBSET '10.0.0.0/16'] OR [t:w ISSUBSET '10.1.0.0/16']",
     "[t:v LIKE '{0}%']",
     "[t:v LIKE '%{0}']",
@@ -447,7 +470,7 @@ _TEMPLATES = [
 ]
 
 
-def _object(rng: random.Random) -> dict[str, Any]:
+def _object(rng: random.Random) -> Any:
     obj: dict[str, Any] = {"type": rng.choice(["t", "t", "u"])}
     for key in ("v", "w"):
         if rng.random() < 0.85:
@@ -456,7 +479,8 @@ def _object(rng: random.Random) -> dict[str, Any]:
         obj["h"] = {"a": rng.choice(_DATA)} if rng.random() < 0.8 else rng.choice(_DATA)
     if rng.random() < 0.3:
         obj["x_hex"] = rng.choice(["6162", "zz", "", "616263"])
-    return obj
+    # Another Mapping than dict takes the loops' general path (the C loop calls back).
+    return MappingProxyType(obj) if rng.random() < 0.1 else obj
 
 
 def _matches(pattern: str, event: dict[str, Any]) -> bool:
@@ -507,3 +531,22 @@ class TestAgreementWithMatcher:
         event = _event(*(_object(rng) for _ in range(rng.randint(1, 4))))
         expected = sorted(f"indicator--{n}" for n, p in current.items() if _matches(p, event))
         assert index.match(event) == expected
+
+
+@pytest.mark.skipif(_COMPILED is None, reason="stixhub.stix.patterns._speedups is not built")
+class TestCLoopAgainstPythonLoop:
+    @settings(max_examples=80, deadline=None)
+    @given(st.integers(min_value=0, max_value=2**32))
+    def test_candidates_are_the_same(self, seed: int) -> None:
+        """The C loop finds the same candidates and unreadable paths as the Python loop."""
+        rng = random.Random(seed)
+        patterns = [
+            rng.choice(_TEMPLATES).format(rng.choice(_PIECES), rng.choice(_PIECES))
+            for _ in range(12)
+        ]
+        index = PatternIndex(_indicator(i, p) for i, p in enumerate(patterns))
+        event = _event(*(_object(rng) for _ in range(rng.randint(1, 5))))
+        index._fast = _COMPILED.candidates
+        with_c = index._candidates(event)
+        index._fast = None
+        assert index._candidates(event) == with_c

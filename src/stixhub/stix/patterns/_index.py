@@ -68,6 +68,11 @@ from stixhub.stix.patterns._matcher import (
 from stixhub.stix.patterns._parser import parse_pattern
 from stixhub.stix.patterns._predicates import ObservationError, build_predicate
 
+try:  # the inner loop in C, built when a compiler was there at install (see _speedups.c)
+    from stixhub.stix.patterns import _speedups
+except ImportError:  # pragma: no cover  depends on the install
+    _speedups = None  # type: ignore[assignment]
+
 __all__ = ["PatternIndex"]
 
 _Net = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -700,6 +705,80 @@ def _event_window(event: Any) -> tuple[int, int, list[ObservedData] | None] | No
     return min(o.first for o in observations), max(o.last for o in observations), observations
 
 
+def _like_info(table: "_PathTable | None") -> tuple[Any, ...] | None:
+    """A LIKE table as the C loop reads it: its dicts, and its groups as tuples."""
+    if table is None:
+        return None
+
+    def groups(by_char: dict[str, _Lengths]) -> tuple[tuple[str, dict[int, int], list[int]], ...]:
+        return tuple((char, lengths.counts, lengths.sorted) for char, lengths in by_char.items())
+
+    return (
+        table.like,
+        table.prefix,
+        groups(table.prefix_ends),
+        table.suffix,
+        groups(table.suffix_starts),
+    )
+
+
+def _cprobe(probe: _Probe) -> tuple[Any, ...]:
+    """A probe as the C loop reads it (``_speedups.c``, ``run_probe``), the probe at its end."""
+    key, key2, exact, like, cidr, cidr4, cidr6, table = probe
+    return (key, key2, exact, table.exact, _like_info(like), cidr, cidr4, cidr6, probe)
+
+
+def _slow_probe(probe: _Probe, obj: Any, scos: Mapping[Any, Any], found: _Ids) -> str | None:
+    """One probe on one object through the general reading; the C loop calls it for what it
+    does not read itself (another Mapping, a long or special path, a value that is no str).
+
+    Returns the path's text when a CIDR value is unreadable, else None.
+    """
+    key, key2, _, _, _, _, _, table = probe
+    values: list[Any]
+    if key is not None and type(obj) is dict:
+        value = obj.get(key, _MISSING)
+        if key2 is not None:
+            if not isinstance(value, Mapping):
+                return None  # nothing to step into: the path selects nothing
+            value = value.get(key2, _MISSING)
+        if value is _MISSING:
+            return None
+        values = [value]
+    else:
+        try:
+            values = table.values(obj, scos)
+        except ObservationError:
+            return None  # malformed data: no match for an indicator needing it, as below
+    unreadable = None
+    for value in values:
+        if not table.lookup(value, found) and table.cidr:
+            unreadable = table.text
+    return unreadable
+
+
+def _slow_object(
+    cprobes: Mapping[str, tuple[tuple[Any, ...], ...]],
+    obj: Any,
+    scos: Mapping[Any, Any],
+    found: _Ids,
+) -> set[str] | None:
+    """An object that is not a dict, for the C loop: every probe of its type, in Python."""
+    if not isinstance(obj, Mapping):
+        return None
+    object_type = obj.get("type")
+    probes = cprobes.get(object_type) if type(object_type) is str else None
+    if probes is None:
+        return None
+    unreadable = None
+    for cprobe in probes:
+        text = _slow_probe(cprobe[8], obj, scos, found)
+        if text is not None:
+            unreadable = unreadable or set()
+            unreadable.add(text)
+    return unreadable
+
+
 class PatternIndex:
     """Indicators compiled for matching events; update it with ``add``, ``extend``, ``remove``.
 
@@ -720,6 +799,9 @@ class PatternIndex:
         self._tables: dict[tuple[str, str], _PathTable] = {}  # (type, path text) -> table
         self._by_type: dict[str, list[_PathTable]] = {}  # object type -> its tables
         self._probes: dict[str, tuple[_Probe, ...]] = {}  # built from _by_type when needed
+        self._cprobes: dict[str, tuple[tuple[Any, ...], ...]] = {}  # the same for _speedups
+        # The C loop, or None for the pure-Python one (tests run both).
+        self._fast = None if _speedups is None else _speedups.candidates
         self._stale = True
         self._fallback: set[str] = set()
         self.refused: dict[str, str] = {}
@@ -857,6 +939,10 @@ class PatternIndex:
                 object_type: tuple(table.probe() for table in tables)
                 for object_type, tables in self._by_type.items()
             }
+            self._cprobes = {
+                object_type: tuple(_cprobe(probe) for probe in probes)
+                for object_type, probes in self._probes.items()
+            }
             self._stale = False
         probes_by_type = self._probes
         if not probes_by_type:
@@ -867,7 +953,13 @@ class PatternIndex:
             groups = ((event, embedded),)  # the common STIX 2.0 form: no copy needed
         else:
             groups = observed_objects(event)
+        fast = self._fast
         for _, scos in groups:
+            if fast is not None and type(scos) is dict:
+                unreadable = fast(
+                    self._cprobes, scos, found, unreadable, _slow_probe, _slow_object, _like_text
+                )
+                continue
             for obj in scos.values():
                 is_dict = type(obj) is dict
                 if not is_dict and not isinstance(obj, Mapping):

@@ -1,0 +1,18 @@
+"""Build the optional C loop of the pattern index; everything else is in pyproject.toml.
+
+``optional=True``: without a C compiler the install goes on and the index runs its
+pure-Python loop (``stixhub/stix/patterns/_index.py``), which gives the same answers.
+"""
+
+from setuptools import Extension, setup
+
+setup(
+    ext_modules=[
+        Extension(
+            "stixhub.stix.patterns._speedups",
+            ["src/stixhub/stix/patterns/_speedups.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        )
+    ]
+)
