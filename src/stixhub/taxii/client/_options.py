@@ -1,0 +1,35 @@
+"""Building the httpx client options both clients share: TLS, auth, timeouts, limits."""
+
+from typing import Any
+
+import httpx
+
+from stixhub.taxii.client._auth import Auth, httpx_auth
+from stixhub.taxii.client._tls import ssl_context
+
+__all__ = ["DEFAULT_TIMEOUT", "httpx_options"]
+
+DEFAULT_TIMEOUT = 30.0
+"""Seconds for connecting, and for each read or write, unless the caller says otherwise."""
+
+
+def httpx_options(
+    *,
+    auth: Auth | None,
+    verify: bool,
+    ca_bundle: str | None,
+    pin_sha256: str | None,
+    timeout: float | httpx.Timeout,
+) -> dict[str, Any]:
+    """Keyword arguments for ``httpx.Client`` / ``httpx.AsyncClient``.
+
+    Redirects are followed (a server may move ``/taxii2`` to ``/taxii2/``); httpx drops the
+    Authorization header when a redirect leaves the origin. Proxies from the environment
+    are honoured as httpx does by default.
+    """
+    return {
+        "auth": httpx_auth(auth),
+        "verify": ssl_context(verify, ca_bundle, pin_sha256, auth),
+        "timeout": timeout if isinstance(timeout, httpx.Timeout) else httpx.Timeout(timeout),
+        "follow_redirects": True,
+    }

@@ -1,0 +1,251 @@
+"""The blocking TAXII 2.1 client: runs the protocol's steps over an ``httpx.Client``."""
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from types import TracebackType
+from typing import Any, TypeVar
+
+import httpx
+
+from stixhub.taxii.client._auth import Auth
+from stixhub.taxii.client._models import (
+    ApiRoot,
+    Collection,
+    Discovery,
+    ManifestRecord,
+    Page,
+    PushResult,
+    Query,
+    Status,
+)
+from stixhub.taxii.client._options import DEFAULT_TIMEOUT, httpx_options
+from stixhub.taxii.client._paging import PageCursor
+from stixhub.taxii.client._protocol import USER_AGENT, Protocol, Sleep, Steps
+from stixhub.taxii.client._retry import RetryPolicy
+
+__all__ = ["TaxiiClient"]
+
+T = TypeVar("T")
+
+_ALL = Query()
+
+
+class TaxiiClient:
+    """A TAXII 2.1 client for one server URL: a discovery endpoint or an API root.
+
+    Methods that take ``api_root`` accept an API root URL, absolute or relative to the
+    configured URL; None means the configured API root, or discovery's default (or only)
+    one. ``transport`` replaces the network (an in-process app, a scripted server);
+    ``sleep``, ``clock`` and ``rng`` replace waiting, the wall clock and the jitter source.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        auth: Auth | None = None,
+        verify: bool = True,
+        ca_bundle: str | None = None,
+        pin_sha256: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        retry: RetryPolicy | None = None,
+        user_agent: str = USER_AGENT,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        clock: Callable[[], float] = time.time,
+        rng: Callable[[], float] = random.random,
+    ) -> None:
+        self._protocol = Protocol(
+            url, retry=retry or RetryPolicy(), clock=clock, rng=rng, user_agent=user_agent
+        )
+        options = httpx_options(
+            auth=auth, verify=verify, ca_bundle=ca_bundle, pin_sha256=pin_sha256, timeout=timeout
+        )
+        self._http = httpx.Client(transport=transport, **options)
+        self._sleep = sleep
+
+    def __repr__(self) -> str:
+        return f"<TaxiiClient {self._protocol.url}>"
+
+    @property
+    def url(self) -> str:
+        """The configured server URL, with its trailing slash."""
+        return self._protocol.url
+
+    def _run(self, steps: Steps[T]) -> T:
+        try:
+            action = next(steps)
+            while True:
+                if isinstance(action, Sleep):
+                    self._sleep(action.seconds)
+                    action = steps.send(None)
+                    continue
+                try:
+                    response = self._http.send(action)
+                except httpx.HTTPError as exc:
+                    action = steps.throw(exc)
+                else:
+                    action = steps.send(response)
+        except StopIteration as stop:
+            result: T = stop.value
+            return result
+
+    def close(self) -> None:
+        """Close the connections."""
+        self._http.close()
+
+    def __enter__(self) -> "TaxiiClient":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # --- resources ------------------------------------------------------------------
+
+    def discover(self) -> Discovery:
+        """The discovery resource at the configured URL (TAXII 2.1 section 4.1)."""
+        return self._run(self._protocol.discover())
+
+    def resolve_api_root(self) -> str:
+        """The URL of the API root calls use when they get no ``api_root``."""
+        return self._run(self._protocol.resolve_api_root())
+
+    def api_root(self, api_root: str | None = None) -> ApiRoot:
+        """The API root resource (section 4.2), with its ``max_content_length``."""
+        return self._run(self._protocol.api_root(api_root))
+
+    def collections(self, api_root: str | None = None) -> list[Collection]:
+        """The collections the account can see (section 5.1)."""
+        return self._run(self._protocol.collections(api_root))
+
+    def collection(self, collection_id: str, api_root: str | None = None) -> Collection:
+        """One collection (section 5.2)."""
+        return self._run(self._protocol.collection(collection_id, api_root))
+
+    def status(self, status_id: str, api_root: str | None = None) -> Status:
+        """A status resource (section 4.3)."""
+        return self._run(self._protocol.status(status_id, api_root))
+
+    # --- objects --------------------------------------------------------------------
+
+    def objects_page(
+        self,
+        collection_id: str,
+        query: Query = _ALL,
+        cursor: PageCursor | None = None,
+        api_root: str | None = None,
+    ) -> Page[dict[str, Any]]:
+        """The one page of Get Objects (section 5.3) that follows ``cursor``."""
+        return self._run(
+            self._protocol.objects_page(collection_id, query, cursor or PageCursor(), api_root)
+        )
+
+    def objects_pages(
+        self,
+        collection_id: str,
+        query: Query = _ALL,
+        cursor: PageCursor | None = None,
+        api_root: str | None = None,
+    ) -> Iterator[Page[dict[str, Any]]]:
+        """Every page of Get Objects from ``cursor`` on; each page's ``cursor`` resumes after
+        it. A finished cursor gives what was added since (docs/client.md)."""
+        position = cursor or PageCursor()
+        while True:
+            page = self.objects_page(collection_id, query, position, api_root)
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
+
+    def iter_objects(
+        self, collection_id: str, query: Query = _ALL, api_root: str | None = None
+    ) -> Iterator[dict[str, Any]]:
+        """Every object of Get Objects, each (id, version) once, following all pages."""
+        for page in self.objects_pages(collection_id, query, None, api_root):
+            yield from page.items
+
+    def manifest_pages(
+        self,
+        collection_id: str,
+        query: Query = _ALL,
+        cursor: PageCursor | None = None,
+        api_root: str | None = None,
+    ) -> Iterator[Page[ManifestRecord]]:
+        """Every page of Get Object Manifests (section 5.4) from ``cursor`` on."""
+        position = cursor or PageCursor()
+        while True:
+            page = self._run(self._protocol.manifest_page(collection_id, query, position, api_root))
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
+
+    def get_object(
+        self,
+        collection_id: str,
+        object_id: str,
+        query: Query = _ALL,
+        api_root: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """The versions of one object that match ``query`` (section 5.6), all pages read."""
+        position = PageCursor()
+        found: list[dict[str, Any]] = []
+        while True:
+            page = self._run(
+                self._protocol.object_page(collection_id, object_id, query, position, api_root)
+            )
+            found.extend(page.items)
+            position = page.cursor
+            if not position.more:
+                return found
+
+    def versions_pages(
+        self,
+        collection_id: str,
+        object_id: str,
+        query: Query = _ALL,
+        cursor: PageCursor | None = None,
+        api_root: str | None = None,
+    ) -> Iterator[Page[str]]:
+        """Every page of Get Object Versions (section 5.8) from ``cursor`` on."""
+        position = cursor or PageCursor()
+        while True:
+            page = self._run(
+                self._protocol.versions_page(collection_id, object_id, query, position, api_root)
+            )
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
+
+    def delete_object(
+        self,
+        collection_id: str,
+        object_id: str,
+        query: Query = _ALL,
+        api_root: str | None = None,
+    ) -> None:
+        """Delete an object, or the versions ``query`` matches (section 5.7)."""
+        self._run(self._protocol.delete_object(collection_id, object_id, query, api_root))
+
+    def add_objects(
+        self,
+        collection_id: str,
+        objects: Any,
+        *,
+        api_root: str | None = None,
+        wait: bool = True,
+        timeout: float = 60.0,
+    ) -> PushResult:
+        """Add objects (section 5.5): dicts, ``stix2`` objects, bundles, envelopes, or an
+        iterable of them, in envelopes within ``max_content_length``. With ``wait``, polls
+        the statuses until complete or ``timeout`` seconds; returns per-object results."""
+        return self._run(
+            self._protocol.add_objects(collection_id, objects, api_root, wait, timeout)
+        )
