@@ -1,5 +1,6 @@
 """Setting up a hub from the command line, on SQLite and on PostgreSQL."""
 
+import json
 import uuid
 from pathlib import Path
 
@@ -161,14 +162,18 @@ class TestCollection:
         assert "UUID" in one_line_error(result)
 
     def test_list(self, cli: Cli, collection: str) -> None:
-        """The listing shows id, API root, title, alias, public flag and object count."""
+        """The listing shows id, API root, title, alias, public and inbox flags, object count."""
         cli("api-root", "add", "other", "--title", "Other")
-        other = cli("collection", "add", "other", "--title", "Else").stdout.strip()
+        other = cli(
+            "collection", "add", "other", "--title", "Else", "--sightings-inbox"
+        ).stdout.strip()
         every = cli("collection", "list").stdout.splitlines()
-        assert every[0].split() == ["ID", "API_ROOT", "TITLE", "ALIAS", "PUBLIC_READ", "OBJECTS"]
+        assert every[0].split() == [
+            "ID", "API_ROOT", "TITLE", "ALIAS", "PUBLIC_READ", "INBOX", "OBJECTS",
+        ]  # fmt: skip
         assert [line.split() for line in every[1:]] == [
-            [collection, "api1", "Intel", "-", "no", "0"],
-            [other, "other", "Else", "-", "no", "0"],
+            [collection, "api1", "Intel", "-", "no", "no", "0"],
+            [other, "other", "Else", "-", "no", "yes", "0"],
         ]
         one_root = cli("collection", "list", "other").stdout.splitlines()
         assert [line.split()[0] for line in one_root[1:]] == [other]
@@ -335,3 +340,124 @@ class TestGrant:
         cli("grant", "alice", collection, "--read", "--write")
         assert cli("revoke", "alice", collection).exit_code == 0
         assert hub_store.rights(hub_store.get_account("alice").id) == {}
+
+
+def _identity_file(folder: Path, n: int = 1, **extra: object) -> Path:
+    """A file holding one organisation identity."""
+    obj = {
+        "type": "identity",
+        "spec_version": "2.1",
+        "id": f"identity--{uuid.UUID(int=n, version=4)}",
+        "created": "2024-05-01T10:00:00.000Z",
+        "modified": "2024-05-01T10:00:00.000Z",
+        "name": f"Organisation {n}",
+        "identity_class": "organization",
+        **extra,
+    }
+    path = folder / f"identity-{n}.json"
+    path.write_text(json.dumps(obj))
+    return path
+
+
+class TestSightingsInbox:
+    """``collection add --sightings-inbox`` and ``collection set``."""
+
+    def test_add_as_inbox(self, cli: Cli, api_root: str, hub_store: SqlStore) -> None:
+        """``--sightings-inbox`` makes the new collection an inbox; the default is not."""
+        inbox = cli("collection", "add", api_root, "--title", "S", "--sightings-inbox")
+        assert inbox.exit_code == 0, inbox.output
+        assert hub_store.find_collection(inbox.stdout.strip()).sightings_inbox
+        plain = cli("collection", "add", api_root, "--title", "P").stdout.strip()
+        assert not hub_store.find_collection(plain).sightings_inbox
+
+    def test_set_on_and_off(self, cli: Cli, collection: str, hub_store: SqlStore) -> None:
+        """``collection set`` switches an existing collection either way."""
+        on = cli("collection", "set", collection, "--sightings-inbox")
+        assert on.exit_code == 0, on.output
+        assert "is a sightings inbox" in on.stdout
+        assert hub_store.find_collection(collection).sightings_inbox
+        off = cli("collection", "set", collection, "--no-sightings-inbox")
+        assert "is an ordinary collection" in off.stdout
+        assert not hub_store.find_collection(collection).sightings_inbox
+
+    def test_set_needs_a_change(self, cli: Cli, collection: str) -> None:
+        """``collection set`` without an option is bad usage."""
+        result = cli("collection", "set", collection)
+        assert result.exit_code == EXIT_USAGE
+        assert "--sightings-inbox" in one_line_error(result)
+
+    def test_set_unknown_collection(self, cli: Cli, api_root: str) -> None:
+        """An unknown collection is bad usage with one error line."""
+        result = cli("collection", "set", str(uuid.uuid4()), "--sightings-inbox")
+        assert result.exit_code == EXIT_USAGE
+        one_line_error(result)
+
+
+class TestAccountIdentity:
+    """``account add --identity`` and ``account identity``."""
+
+    def test_add_with_identity(self, cli: Cli, hub_store: SqlStore, tmp_path: Path) -> None:
+        """The identity in the file is bound to the new account and named in the output."""
+        result = cli("account", "add", "org1", "--identity", str(_identity_file(tmp_path)))
+        assert result.exit_code == 0, result.output
+        bound = hub_store.get_identity(hub_store.get_account("org1").id)
+        assert bound is not None
+        assert bound.id == f"identity--{uuid.UUID(int=1, version=4)}"
+        assert bound.id in result.stdout
+
+    def test_bad_identity_adds_nothing(self, cli: Cli, hub_store: SqlStore, tmp_path: Path) -> None:
+        """An invalid identity is bad usage naming the file, and no account is made."""
+        path = _identity_file(tmp_path, identity_class=5)
+        result = cli("account", "add", "org1", "--identity", str(path))
+        assert result.exit_code == EXIT_USAGE
+        assert str(path) in one_line_error(result)
+        assert "identity_class" in one_line_error(result)
+        assert cli("account", "identity", "org1").exit_code == EXIT_USAGE
+
+    @pytest.mark.parametrize(
+        ("content", "expected"),
+        [
+            ("{not json", "error: "),
+            ('{"type": "bundle", "id": "bundle--6b0e3856-95ad-4e6a-a5a4-8a2d4b6a2c3e", '
+             '"objects": []}', "0 identity objects"),
+            ('{"type": "indicator", "id": "indicator--6b0e3856-95ad-4e6a-a5a4-8a2d4b6a2c3e"}',
+             "not to a indicator"),
+        ],
+    )  # fmt: skip
+    def test_file_without_one_identity(
+        self, cli: Cli, tmp_path: Path, content: str, expected: str
+    ) -> None:
+        """A broken file, or one without exactly one identity, is bad usage."""
+        path = tmp_path / "identity.json"
+        path.write_text(content)
+        cli("account", "add", "org1")
+        result = cli("account", "identity", "org1", str(path))
+        assert result.exit_code == EXIT_USAGE
+        assert expected in one_line_error(result)
+
+    def test_bind_change_show_remove(self, cli: Cli, hub_store: SqlStore, tmp_path: Path) -> None:
+        """``account identity`` binds, rebinds, prints and removes the identity."""
+        cli("account", "add", "org1")
+        assert cli("account", "identity", "org1").stdout.strip() == "-"
+        first = cli("account", "identity", "org1", str(_identity_file(tmp_path, 1)))
+        assert first.exit_code == 0, first.output
+        second = cli("account", "identity", "org1", str(_identity_file(tmp_path, 2)))
+        assert second.exit_code == 0, second.output
+        expected = f"identity--{uuid.UUID(int=2, version=4)}"
+        assert cli("account", "identity", "org1").stdout.strip() == expected
+        removed = cli("account", "identity", "org1", "--remove")
+        assert removed.exit_code == 0
+        assert hub_store.get_identity(hub_store.get_account("org1").id) is None
+
+    def test_file_and_remove_together(self, cli: Cli, tmp_path: Path) -> None:
+        """A file and ``--remove`` at once is bad usage."""
+        cli("account", "add", "org1")
+        result = cli("account", "identity", "org1", str(_identity_file(tmp_path)), "--remove")
+        assert result.exit_code == EXIT_USAGE
+        one_line_error(result)
+
+    def test_unknown_account(self, cli: Cli, tmp_path: Path) -> None:
+        """Binding to an account that does not exist is bad usage."""
+        result = cli("account", "identity", "nobody", str(_identity_file(tmp_path)))
+        assert result.exit_code == EXIT_USAGE
+        assert "nobody" in one_line_error(result)

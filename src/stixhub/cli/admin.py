@@ -5,16 +5,21 @@ a set-up script run again: what exists is reported and left unchanged.
 """
 
 import sys
+from pathlib import Path
+from typing import Any
 
 import click
 
 from stixhub.cli._context import HubContext, db_option, pass_hub
+from stixhub.cli._errors import BadInput
 from stixhub.cli._output import echo_table
-from stixhub.stix import MAX_JSON_INTEGER
+from stixhub.stix import MAX_JSON_INTEGER, StixError, parse_document
 from stixhub.store import (
     AlreadyExists,
     Collection,
     SqlStore,
+    bind_identity,
+    check_identity,
     hash_password,
     hash_token,
     make_engine,
@@ -129,6 +134,11 @@ def _existing_collection(
     "--refuse-warnings", is_flag=True, help="Refuse objects the validator warns about too."
 )
 @click.option(
+    "--sightings-inbox",
+    is_flag=True,
+    help="Accept only sighting reports, held to the poster's identity (docs/sightings.md).",
+)
+@click.option(
     "--exist-ok",
     is_flag=True,
     help="If the collection exists (same --id, or without --id the same title), print its id.",
@@ -145,12 +155,13 @@ def collection_add(
     public_read: bool,
     strict: bool,
     refuse_warnings: bool,
+    sightings_inbox: bool,
     exist_ok: bool,
 ) -> None:
     """Add a collection to API_ROOT and print its id.
 
     Objects posted or loaded into it pass the STIX 2.1 validator; --strict and
-    --refuse-warnings tighten what it refuses.
+    --refuse-warnings tighten what it refuses; --sightings-inbox makes it an inbox.
     """
     store = hub.store()
     try:
@@ -163,6 +174,7 @@ def collection_add(
             public_read=public_read,
             strict=strict,
             refuse_warnings=refuse_warnings,
+            sightings_inbox=sightings_inbox,
         )
     except AlreadyExists:
         existing = _existing_collection(store, api_root, title, collection_id) if exist_ok else None
@@ -188,11 +200,30 @@ def collection_list(hub: HubContext, api_root: str | None) -> None:
     )
     rows = [
         (c.id, c.api_root, c.title, c.alias, "yes" if c.public_read else "no",
-         store.count_objects(c.id))
+         "yes" if c.sightings_inbox else "no", store.count_objects(c.id))
         for root in roots
         for c in store.list_collections(root)
     ]  # fmt: skip
-    echo_table(("ID", "API_ROOT", "TITLE", "ALIAS", "PUBLIC_READ", "OBJECTS"), rows)
+    echo_table(("ID", "API_ROOT", "TITLE", "ALIAS", "PUBLIC_READ", "INBOX", "OBJECTS"), rows)
+
+
+@collection.command("set")
+@click.argument("collection_id")
+@click.option(
+    "--sightings-inbox/--no-sightings-inbox",
+    "sightings_inbox",
+    default=None,
+    help="Make it a sightings inbox, or an ordinary collection again.",
+)
+@db_option
+@pass_hub
+def collection_set(hub: HubContext, collection_id: str, sightings_inbox: bool | None) -> None:
+    """Change a setting of the collection COLLECTION_ID; what it holds is left as it is."""
+    if sightings_inbox is None:
+        raise click.UsageError("say what to change: --sightings-inbox or --no-sightings-inbox")
+    changed = hub.store().set_sightings_inbox(collection_id, sightings_inbox)
+    kind = "a sightings inbox" if changed.sightings_inbox else "an ordinary collection"
+    click.echo(f"collection {changed.id} is {kind}")
 
 
 # --- accounts, tokens, rights ------------------------------------------------------------
@@ -217,6 +248,28 @@ def _read_password() -> str:
     return password
 
 
+_IDENTITY_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
+
+
+def _read_identity(hub: HubContext, path: Path) -> Any:
+    """The one identity object of a file (alone, or the only identity of a bundle)."""
+    try:
+        objects = parse_document(path.read_bytes(), max_depth=hub.settings().max_json_depth).objects
+    except (OSError, StixError) as exc:
+        message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise BadInput(f"{path}: {message}") from None
+    identities = [o for o in objects if isinstance(o, dict) and o.get("type") == "identity"]
+    if len(identities) != 1 and len(objects) == 1:
+        identities = objects  # not an identity: check_identity says why
+    if len(identities) != 1:
+        raise BadInput(f"{path}: holds {len(identities)} identity objects; give a file with one")
+    try:
+        check_identity(identities[0])
+    except StixError as exc:
+        raise BadInput(f"{path}: {exc}") from None
+    return identities[0]
+
+
 @account.command("add")
 @click.argument("name")
 @click.option(
@@ -225,21 +278,63 @@ def _read_password() -> str:
     help="Read a password from stdin (first line). Without it, the account logs in with "
     "API tokens only (see 'token add').",
 )
+@click.option(
+    "--identity",
+    "identity_file",
+    type=_IDENTITY_FILE,
+    default=None,
+    metavar="FILE",
+    help="Bind the STIX identity in FILE: the account's sightings must name it as creator.",
+)
 @click.option("--exist-ok", is_flag=True, help="Succeed, changing nothing, if NAME exists.")
 @db_option
 @pass_hub
-def account_add(hub: HubContext, name: str, password_stdin: bool, exist_ok: bool) -> None:
+def account_add(
+    hub: HubContext, name: str, password_stdin: bool, identity_file: Path | None, exist_ok: bool
+) -> None:
     """Add the account NAME."""
+    identity = None if identity_file is None else _read_identity(hub, identity_file)
     password_hash = hash_password(_read_password()) if password_stdin else None
+    store = hub.store()
     try:
-        hub.store().create_account(name, password_hash)
+        store.create_account(name, password_hash)
     except AlreadyExists:
         if not exist_ok:
             raise
         _note(f"account {name!r} already exists; left unchanged")
         return
     login = "password or API token" if password_hash else "API token only"
+    if identity is not None:
+        bound = bind_identity(store, name, identity)
+        login += f", identity {bound.id}"
     click.echo(f"account {name!r} added (login: {login})")
+
+
+@account.command("identity")
+@click.argument("name")
+@click.argument("identity_file", metavar="[FILE]", type=_IDENTITY_FILE, required=False)
+@click.option("--remove", is_flag=True, help="Unbind the account's identity.")
+@db_option
+@pass_hub
+def account_identity(hub: HubContext, name: str, identity_file: Path | None, remove: bool) -> None:
+    """Bind the STIX identity in FILE to the account NAME (replacing any), or --remove it.
+
+    Sightings the account posts to a sightings inbox must name this identity as
+    created_by_ref. Without FILE or --remove, print the bound identity's id.
+    """
+    store = hub.store()
+    account_id = store.get_account(name).id
+    if remove and identity_file is not None:
+        raise click.UsageError("give FILE or --remove, not both")
+    if remove:
+        store.set_identity(name, None)
+        click.echo(f"account {name!r} has no identity")
+    elif identity_file is not None:
+        bound = bind_identity(store, name, _read_identity(hub, identity_file))
+        click.echo(f"account {name!r} is bound to {bound.id}")
+    else:
+        current = store.get_identity(account_id)
+        click.echo(current.id if current else "-")
 
 
 @account.command("password")
