@@ -6,12 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stixhub.sensor._privacy import (
-    InvalidPolicy,
-    PrivacyLeak,
-    PrivacyPolicy,
-    event_secrets,
-)
+from stixhub.sensor._errors import InvalidPolicy, PrivacyLeak
+from stixhub.sensor._privacy import PrivacyPolicy, event_secrets
 
 POLICY = PrivacyPolicy.make(own_domains=["corp.example"], private_ranges=["198.18.0.0/15"])
 

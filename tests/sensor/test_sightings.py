@@ -6,11 +6,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from stixhub.sensor import Event
+from stixhub.sensor._errors import InvalidPeriod
 from stixhub.sensor._privacy import PrivacyPolicy
 from stixhub.sensor._sightings import (
     MAX_COUNT,
     Aggregator,
-    InvalidPeriod,
     observed_data_id,
     parse_period,
     period_start,

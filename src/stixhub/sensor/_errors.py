@@ -4,9 +4,27 @@
     - ``UnsupportedLog``: a file is not a log of a format the readers know, or not of the
       format the caller named.
     - ``InvalidMapping``: a field-mapping file for JSON lines or CSV cannot be used.
+    - ``InvalidIdentity``: the reporting organisation's identity file cannot be used.
+    - ``InvalidPeriod``: a reporting period does not tile the UTC day.
+    - ``InvalidPolicy``: a private range, own domain or share mode cannot be read.
+    - ``PrivacyLeak``: a report about to leave still names something internal.
+    - ``InvalidReport``: a report fails STIX validation (a bug: nothing is sent).
+    - ``SpoolError``: the spool folder or its ledger cannot be read or written.
+        - ``SpoolBusy``: another run holds the spool folder.
 """
 
-__all__ = ["InvalidMapping", "SensorError", "UnsupportedLog"]
+__all__ = [
+    "InvalidIdentity",
+    "InvalidMapping",
+    "InvalidPeriod",
+    "InvalidPolicy",
+    "InvalidReport",
+    "PrivacyLeak",
+    "SensorError",
+    "SpoolBusy",
+    "SpoolError",
+    "UnsupportedLog",
+]
 
 
 class SensorError(Exception):
@@ -19,3 +37,35 @@ class UnsupportedLog(SensorError):
 
 class InvalidMapping(SensorError):
     """Raised when a field-mapping file is unreadable or names what a reader cannot map."""
+
+
+class InvalidIdentity(SensorError):
+    """Raised when the identity file holds no single usable STIX identity object."""
+
+
+class InvalidPeriod(SensorError):
+    """Raised when a reporting period is not a whole number of minutes that tiles a day."""
+
+
+class InvalidPolicy(SensorError):
+    """Raised when a private range, an own domain or a share mode cannot be read."""
+
+
+class PrivacyLeak(SensorError):
+    """Raised when the bytes about to leave still mention something internal.
+
+    The per-observable filter should have removed it; this is the last line of defence,
+    and the send stops rather than leaking.
+    """
+
+
+class InvalidReport(SensorError):
+    """Raised when a report the sensor built fails STIX validation; it is not sent."""
+
+
+class SpoolError(SensorError):
+    """Raised when the spool folder or its ledger cannot be read or written."""
+
+
+class SpoolBusy(SpoolError):
+    """Raised when another run holds the spool folder."""

@@ -33,13 +33,11 @@ from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias, get_args
 from urllib.parse import unquote, urlsplit
 
-from stixhub.sensor._errors import SensorError
+from stixhub.sensor._errors import InvalidPolicy, PrivacyLeak
 
 __all__ = [
     "DEFAULT_PRIVATE_RANGES",
     "INTERNAL_SUFFIXES",
-    "InvalidPolicy",
-    "PrivacyLeak",
     "PrivacyPolicy",
     "ShareMode",
     "event_secrets",
@@ -79,18 +77,6 @@ INTERNAL_SUFFIXES: tuple[str, ...] = (
     "ip6.arpa",
 )
 """Name suffixes that are internal by definition or by wide convention."""
-
-
-class InvalidPolicy(SensorError):
-    """Raised when a private range, an own domain or a share mode cannot be read."""
-
-
-class PrivacyLeak(SensorError):
-    """Raised when the bytes about to leave still mention something internal.
-
-    The per-observable filter should have removed it; this is the last line of defence,
-    and the send stops rather than leaking.
-    """
 
 
 # Runs of dotted (or dashed, as in reverse-proxy host names) decimal labels: every four

@@ -32,7 +32,7 @@ from typing import Any
 
 import orjson
 
-from stixhub.sensor._errors import SensorError
+from stixhub.sensor._errors import InvalidPeriod
 from stixhub.sensor._privacy import PrivacyPolicy, event_secrets
 from stixhub.sensor.events import Event, stix_time
 from stixhub.stix.patterns import (
@@ -53,7 +53,6 @@ __all__ = [
     "SCO_NAMESPACE",
     "SIGHTING_NAMESPACE",
     "Aggregator",
-    "InvalidPeriod",
     "Tally",
     "observed_data_id",
     "parse_period",
@@ -91,10 +90,6 @@ _ID_PROPERTIES: dict[str, tuple[str, ...]] = {
 }
 # Section 2.9: of several hashes, one contributes, in this order of preference.
 _HASH_PREFERENCE = ("MD5", "SHA-1", "SHA-256", "SHA-512")
-
-
-class InvalidPeriod(SensorError):
-    """Raised when a reporting period is not a whole number of minutes that tiles a day."""
 
 
 def parse_period(text: str | int) -> int:
