@@ -11,14 +11,26 @@ import sys
 from pathlib import Path
 
 import httpx
+import orjson
 import pytest
+from starlette.testclient import TestClient
 
-from stixhub.store import Rights, SqlStore, hash_token, make_engine, verify_password
+from stixhub.settings import Settings
+from stixhub.store import (
+    Rights,
+    SqlStore,
+    hash_token,
+    make_engine,
+    sightings_summary,
+    verify_password,
+)
+from stixhub.taxii.server import TAXII_21, create_app
 from tests.cli._helpers import REPO, free_port, running_process
 
 ICS = "dca1093b-9157-4cf9-b894-9601260e91e6"
 REPORTS = "84ba547c-ba86-406b-9066-3b85daa18bb8"
 SIGHTINGS = "114ab45d-3476-45d4-80c9-187f5ad1fbaa"
+CONSUMER_IDENTITY = "identity--0f422ede-59e7-458d-8b8e-8a1c5289b2d0"
 DEMO_RUN_SECONDS = 600
 
 
@@ -167,6 +179,44 @@ class TestDemoSetup:
         assert "curl -u 'consumer:" in first
         assert "Accept: application/taxii+json;version=2.1" in first
         assert f"/api1/collections/{SIGHTINGS}/objects/" in first
+
+    def test_sightings_inbox_and_consumer_identity(self, demo_store: SqlStore) -> None:
+        """The sightings collection is an inbox and the consumer has its identity bound."""
+        try:
+            assert demo_store.find_collection(SIGHTINGS).sightings_inbox
+            assert not demo_store.find_collection(REPORTS).sightings_inbox
+            bound = demo_store.get_identity(demo_store.get_account("consumer").id)
+            assert bound is not None
+            assert bound.id == CONSUMER_IDENTITY
+        finally:
+            demo_store.close()
+
+    def test_printed_sighting_is_accepted(
+        self, demo_runs: tuple[Path, list[str]], tmp_path: Path
+    ) -> None:
+        """The printed curl sighting, posted as the consumer, is stored and summarised."""
+        demo_dir, (first, _) = demo_runs
+        start = first.index("--data '") + len("--data '")
+        envelope = orjson.loads(first[start : first.index("'", start)])
+        shutil.copyfile(demo_dir / "hub.db", tmp_path / "hub.db")
+        url = f"sqlite:///{tmp_path / 'hub.db'}"
+        store = SqlStore(make_engine(url))
+        try:
+            password = _credentials(demo_dir)["CONSUMER_PASSWORD"]
+            with TestClient(create_app(Settings(db=url), store)) as client:
+                response = client.post(
+                    f"/api1/collections/{SIGHTINGS}/objects/",
+                    auth=("consumer", password),
+                    headers={"Accept": TAXII_21, "Content-Type": TAXII_21},
+                    content=orjson.dumps(envelope),
+                )
+            assert response.status_code == 202, response.text
+            assert response.json()["success_count"] == 1, response.text
+            (summary,) = sightings_summary(store)
+            assert summary.sighting_of_ref == envelope["objects"][0]["sighting_of_ref"]
+            assert (summary.organisations, summary.count) == (1, 1)
+        finally:
+            store.close()
 
     def test_credentials_file_is_private(self, demo_runs: tuple[Path, list[str]]) -> None:
         """Only the owner may read the kept credentials and the demo folder."""
