@@ -25,6 +25,11 @@ hub = server_conftest.hub
 hub_factory = server_conftest.hub_factory
 
 BASE = "https://testserver"
+API_ROOT: dict[str, Any] = {
+    "title": "API one",
+    "versions": ["application/taxii+json;version=2.1"],
+    "max_content_length": 1_000_000,
+}
 ADMIN = BasicAuth("admin", "admin-pw")
 
 
@@ -102,12 +107,20 @@ class Script:
 
     answer: Callable[[httpx.Request], Reply]
     requests: list[httpx.Request] = field(default_factory=list)
+    api_root: dict[str, Any] | None = None
+    root_path: str = "/api1/"
+    root_requests: list[httpx.Request] = field(default_factory=list)
 
     def handler(self, request: httpx.Request) -> httpx.Response:
-        """The httpx MockTransport handler."""
+        """The httpx MockTransport handler; the API root resource (if set) answers itself,
+        and its requests are kept apart so tests see only the ones they script."""
         request.read()
-        self.requests.append(request)
-        reply = self.answer(request)
+        if self.api_root is not None and request.url.path == self.root_path:
+            self.root_requests.append(request)
+            reply = Reply(body=self.api_root)
+        else:
+            self.requests.append(request)
+            reply = self.answer(request)
         headers = dict(reply.headers)
         if reply.content_type is not None:
             headers["Content-Type"] = reply.content_type
@@ -137,9 +150,10 @@ def scripted(sleeps: list[float]) -> Iterator[Callable[..., tuple[TaxiiClient, S
     def make(
         answer: Callable[[httpx.Request], Reply],
         url: str = "https://taxii.example/api1/",
+        api_root: dict[str, Any] | None = None,
         **kw: Any,
     ) -> tuple[TaxiiClient, Script]:
-        script = Script(answer)
+        script = Script(answer, api_root=API_ROOT if api_root is None else api_root)
         kw.setdefault("sleep", sleeps.append)
         kw.setdefault("retry", RetryPolicy(attempts=3))
         kw.setdefault("rng", lambda: 0.0)
@@ -150,10 +164,3 @@ def scripted(sleeps: list[float]) -> Iterator[Callable[..., tuple[TaxiiClient, S
     yield make
     for client in made:
         client.close()
-
-
-API_ROOT = {
-    "title": "API one",
-    "versions": ["application/taxii+json;version=2.1"],
-    "max_content_length": 1_000_000,
-}

@@ -165,8 +165,9 @@ def advance(
     if not any(fresh):
         if tie is not None and len(page_keys) <= tie:
             raise PagingStalled(
-                f"more than {len(page_keys)} objects share date_added {last} and the server "
-                "sends no next token nor a larger page; continuing would skip some of them"
+                f"{len(page_keys)} or more objects share date_added {last}, a whole page even "
+                "when more was asked for, and the server sends no next token: continuing "
+                "could skip some of them"
             )
         limit = 2 * max(requested_limit or 0, len(page_keys))
         tie = len(page_keys)
