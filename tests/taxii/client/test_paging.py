@@ -188,7 +188,7 @@ class TestCursor:
             {"format": 1, "more": "yes", "seen": []},
             {"format": 1, "more": True, "seen": [["a"]]},
             {"format": 1, "more": True, "seen": [], "date_added_last": "yesterday"},
-        ],  # fmt: skip
+        ],
     )
     def test_foreign_cursor_refused(self, bad: Any) -> None:
         """Anything but a cursor this client wrote raises InvalidCursor."""
