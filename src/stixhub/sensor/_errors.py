@@ -9,11 +9,14 @@
     - ``InvalidPolicy``: a private range, own domain or share mode cannot be read.
     - ``PrivacyLeak``: a report about to leave still names something internal.
     - ``InvalidReport``: a report fails STIX validation (a bug: nothing is sent).
+    - ``HubUnreachable``: the hub could not take a report now (no answer, 5xx, 429);
+      the report waits in the spool.
     - ``SpoolError``: the spool folder or its ledger cannot be read or written.
         - ``SpoolBusy``: another run holds the spool folder.
 """
 
 __all__ = [
+    "HubUnreachable",
     "InvalidIdentity",
     "InvalidMapping",
     "InvalidPeriod",
@@ -61,6 +64,10 @@ class PrivacyLeak(SensorError):
 
 class InvalidReport(SensorError):
     """Raised when a report the sensor built fails STIX validation; it is not sent."""
+
+
+class HubUnreachable(SensorError):
+    """Raised by a push when the hub cannot take a report now; the report stays spooled."""
 
 
 class SpoolError(SensorError):

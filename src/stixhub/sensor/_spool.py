@@ -1,0 +1,386 @@
+"""The sensor's memory on disk: the outbox of bundles not yet delivered, and the ledger.
+
+One folder (``--spool DIR``) holds
+
+- ``outbox/``: one file per bundle waiting for the hub, named ``<sequence>-<bundle id>.json``
+  so they go out in the order they were made. A file is written whole or not at all
+  (temporary file, fsync, ``os.replace``, fsync of the folder) and removed only once the
+  hub's status says every object of it was stored;
+- ``refused/``: bundles the hub refused in part, each with the status that says why
+  (``<name>.status.json``), kept for a person to read; they are not sent again;
+- ``ledger.json``: what the sensor has counted and reported (below), replaced atomically;
+- ``lock``: held (``flock``) while a run uses the folder, so two runs never interleave.
+
+The ledger is what makes "the same logs again change nothing" and "more logs of the same
+hour update the count" both hold. Counts are kept per sighting *and per log source*; a
+source is recognised by the first bytes of its content (``SOURCE_HEAD`` bytes, gzip
+decompressed), not by its name: a log read again, under any name, or grown since
+(appended to, as a live log is), is the same source, and its new counts *replace* its old
+ones; a log with other first bytes (the next hour's file) is a new source whose counts
+*add*. A sighting is reported again only when its total (count, first and last seen,
+shared observables) differs from what was last reported.
+
+Order of writes in a run: the bundle goes into the outbox first, then the ledger records it
+as reported. A crash between the two makes the next run report the same figures again as a
+newer version, which a hub stores as one more version of the same sighting; the other order
+could lose a bundle.
+"""
+
+import contextlib
+import fcntl
+import gzip
+import hashlib
+import os
+import re
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from stixhub.sensor._errors import SpoolBusy, SpoolError
+from stixhub.sensor._sightings import MAX_OBSERVABLES, Tally, sighting_id
+from stixhub.sensor.events import stix_time
+from stixhub.stix import parse_rfc3339_micros
+
+__all__ = [
+    "LEDGER_VERSION",
+    "SOURCE_HEAD",
+    "Change",
+    "Ledger",
+    "Pending",
+    "Spool",
+    "source_head",
+]
+
+SOURCE_HEAD = 65_536
+"""Bytes of a log's (decompressed) content that recognise it as a source."""
+LEDGER_VERSION = 1
+_OUTBOX_NAME = re.compile(r"^(\d{12})-(bundle--[0-9a-f-]{36})\.json$")
+_GZIP_MAGIC = b"\x1f\x8b"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all, and make the rename itself durable."""
+    fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+
+
+def source_head(path: str | os.PathLike[str]) -> bytes:
+    """The first ``SOURCE_HEAD`` bytes of a log's content, decompressed if it is gzip."""
+    try:
+        with open(path, "rb") as raw:
+            magic = raw.read(2)
+            raw.seek(0)
+            if magic == _GZIP_MAGIC:
+                with gzip.open(raw) as unpacked:
+                    return _read_up_to(unpacked, SOURCE_HEAD)
+            return _read_up_to(raw, SOURCE_HEAD)
+    except (OSError, EOFError, zlib.error) as exc:
+        raise SpoolError(f"cannot read {os.fspath(path)}: {exc}") from None
+
+
+def _read_up_to(handle: Any, size: int) -> bytes:
+    parts: list[bytes] = []
+    left = size
+    while left > 0:
+        chunk = handle.read(left)
+        if not chunk:
+            break
+        parts.append(chunk)
+        left -= len(chunk)
+    return b"".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A sighting whose figures differ from what was last reported: its next version."""
+
+    sighting: str
+    indicator_id: str
+    created: str
+    modified: str
+    count: int
+    first: int
+    last: int
+    observables: tuple[dict[str, Any], ...]
+
+
+def _sum(parts: Iterable[list[Any]]) -> tuple[int, int, int, list[str]] | None:
+    count, first, last = 0, 0, 0
+    scos: set[str] = set()
+    for part in parts:
+        c, f, la, ids = part
+        if not c:
+            continue
+        first = f if count == 0 else min(first, f)
+        last = la if count == 0 else max(last, la)
+        count += c
+        scos.update(ids)
+    if count == 0:
+        return None
+    return count, first, last, sorted(scos)[:MAX_OBSERVABLES]
+
+
+class Ledger:
+    """Counts per sighting and per log source, and what was last reported of each."""
+
+    def __init__(self, path: Path, data: dict[str, Any] | None = None) -> None:
+        self.path = path
+        self._data: dict[str, Any] = data or {
+            "version": LEDGER_VERSION,
+            "sources": {},
+            "sightings": {},
+            "observables": {},
+        }
+        self._dirty: set[str] = set()
+
+    @classmethod
+    def load(cls, path: Path) -> "Ledger":
+        """Read the ledger; a missing file is an empty ledger, a broken one an error."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return cls(path)
+        except OSError as exc:
+            raise SpoolError(f"cannot read the ledger {path}: {exc}") from None
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            raise SpoolError(
+                f"the ledger {path} is not JSON; move it away to start afresh"
+            ) from None
+        if not isinstance(data, dict) or data.get("version") != LEDGER_VERSION:
+            raise SpoolError(f"the ledger {path} is not a version {LEDGER_VERSION} ledger")
+        for key in ("sources", "sightings", "observables"):
+            if not isinstance(data.get(key), dict):
+                raise SpoolError(f"the ledger {path} has no {key!r} table")
+        return cls(path, data)
+
+    def save(self) -> None:
+        """Replace the ledger file atomically."""
+        try:
+            _write_atomic(self.path, orjson.dumps(self._data))
+        except OSError as exc:
+            raise SpoolError(f"cannot write the ledger {self.path}: {exc}") from None
+
+    # Sources ---------------------------------------------------------------------------
+
+    def source_key(self, head: bytes) -> str:
+        """The key of the known source whose first bytes ``head`` continues, or a new one.
+
+        A known source of n bytes matches when ``head`` starts with those n bytes; of
+        several, the longest wins. The source's recorded head then grows to ``head``.
+        """
+        sources: dict[str, Any] = self._data["sources"]
+        digests: dict[int, str] = {}
+        best: tuple[int, str] | None = None
+        for key, known in sources.items():
+            length = int(known["n"])
+            if length == 0 or length > len(head):
+                continue
+            digest = digests.get(length)
+            if digest is None:
+                digest = digests[length] = hashlib.sha256(head[:length]).hexdigest()
+            if digest == known["head"] and (best is None or length > best[0]):
+                best = (length, key)
+        new_digest = hashlib.sha256(head).hexdigest()
+        if best is None:
+            key = new_digest[:32]
+            while key in sources:  # the same head recorded twice cannot happen; be safe
+                key = hashlib.sha256(key.encode()).hexdigest()[:32]
+            sources[key] = {"n": len(head), "head": new_digest, "sightings": []}
+            return key
+        key = best[1]
+        sources[key]["n"] = len(head)
+        sources[key]["head"] = new_digest
+        return key
+
+    def record(self, source: str, tallies: Iterable[Tally], identity_id: str, period: int) -> None:
+        """Make ``tallies`` the whole contribution of ``source``, replacing what it had."""
+        known = self._data["sources"][source]
+        sightings: dict[str, Any] = self._data["sightings"]
+        observables: dict[str, Any] = self._data["observables"]
+        for old in known["sightings"]:
+            entry = sightings.get(old)
+            if entry is not None and entry["sources"].pop(source, None) is not None:
+                self._dirty.add(old)
+        contributed: list[str] = []
+        for tally in tallies:
+            sid = sighting_id(identity_id, tally.indicator_id, tally.start, period)
+            entry = sightings.get(sid)
+            if entry is None:
+                entry = sightings[sid] = {
+                    "indicator": tally.indicator_id,
+                    "start": tally.start,
+                    "period": period,
+                    "created": None,
+                    "modified": None,
+                    "reported": None,
+                    "sources": {},
+                }
+            for sco_id, sco in tally.observables.items():
+                observables.setdefault(sco_id, sco)
+            entry["sources"][source] = [
+                tally.count,
+                tally.first,
+                tally.last,
+                sorted(tally.observables),
+            ]
+            contributed.append(sid)
+            self._dirty.add(sid)
+        known["sightings"] = contributed
+
+    # Reports ---------------------------------------------------------------------------
+
+    def changes(self, now: int) -> list[Change]:
+        """The sightings touched since loading whose totals differ from the last report.
+
+        ``modified`` is ``now``, or a millisecond after the previous version when the clock
+        has not moved past it (a version must be newer than the one before, STIX 2.1 3.6).
+        """
+        found: list[Change] = []
+        sightings: dict[str, Any] = self._data["sightings"]
+        observables: dict[str, Any] = self._data["observables"]
+        for sid in sorted(self._dirty):
+            entry = sightings.get(sid)
+            if entry is None:
+                continue
+            total = _sum(entry["sources"].values())
+            if total is None or list(total) == entry["reported"]:
+                continue
+            modified = now
+            if entry["modified"] is not None:
+                modified = max(now, parse_rfc3339_micros(entry["modified"]) + 1000)
+            created = entry["created"] or stix_time(modified)
+            count, first, last, scos = total
+            found.append(
+                Change(
+                    sid,
+                    entry["indicator"],
+                    created,
+                    stix_time(modified),
+                    count,
+                    first,
+                    last,
+                    tuple(observables[s] for s in scos if s in observables),
+                )
+            )
+        return found
+
+    def mark_reported(self, changes: Iterable[Change]) -> None:
+        """Remember the figures of versions handed to the outbox."""
+        sightings: dict[str, Any] = self._data["sightings"]
+        for change in changes:
+            entry = sightings[change.sighting]
+            entry["created"] = change.created
+            entry["modified"] = change.modified
+            entry["reported"] = [
+                change.count,
+                change.first,
+                change.last,
+                sorted(o["id"] for o in change.observables),
+            ]
+
+    def reported(self, sighting: str) -> Mapping[str, Any] | None:
+        """The ledger entry of a sighting (for reports and tests), or None."""
+        entry = self._data["sightings"].get(sighting)
+        return dict(entry) if isinstance(entry, dict) else None
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    """A bundle waiting in the outbox."""
+
+    path: Path
+    bundle_id: str
+
+    def read(self) -> bytes:
+        return self.path.read_bytes()
+
+
+class Spool:
+    """The spool folder, locked for one run; use it as a context manager."""
+
+    def __init__(self, folder: str | os.PathLike[str]) -> None:
+        self.folder = Path(folder)
+        self.outbox = self.folder / "outbox"
+        self.refused = self.folder / "refused"
+        self._lock: int | None = None
+
+    def __enter__(self) -> "Spool":
+        try:
+            for path in (self.folder, self.outbox, self.refused):
+                path.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self._lock = os.open(self.folder / "lock", os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise SpoolError(f"cannot use the spool folder {self.folder}: {exc}") from None
+        try:
+            fcntl.flock(self._lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            os.close(self._lock)
+            self._lock = None
+            raise SpoolBusy(f"another run is using the spool folder {self.folder}") from None
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        if self._lock is not None:
+            fcntl.flock(self._lock, fcntl.LOCK_UN)
+            os.close(self._lock)
+            self._lock = None
+
+    def ledger(self) -> Ledger:
+        """The ledger of this folder."""
+        return Ledger.load(self.folder / "ledger.json")
+
+    def pending(self) -> list[Pending]:
+        """Bundles waiting in the outbox, oldest first."""
+        found = []
+        for path in sorted(self.outbox.iterdir()):
+            m = _OUTBOX_NAME.match(path.name)
+            if m is not None:
+                found.append(Pending(path, m.group(2)))
+        return found
+
+    def put(self, bundle_id: str, payload: bytes) -> Pending:
+        """Add a bundle to the outbox, after every bundle already there."""
+        pending = self.pending()
+        sequence = int(pending[-1].path.name[:12]) + 1 if pending else 1
+        path = self.outbox / f"{sequence:012d}-{bundle_id}.json"
+        try:
+            _write_atomic(path, payload)
+        except OSError as exc:
+            raise SpoolError(f"cannot write to the outbox {self.outbox}: {exc}") from None
+        return Pending(path, bundle_id)
+
+    def delivered(self, pending: Pending) -> None:
+        """Remove a bundle the hub stored whole."""
+        pending.path.unlink(missing_ok=True)
+
+    def set_aside(self, pending: Pending, status: Mapping[str, Any]) -> Path:
+        """Move a partly refused bundle to ``refused/`` with the status that refused it."""
+        target = self.refused / pending.path.name
+        _write_atomic(target.with_name(target.name + ".status.json"), orjson.dumps(status))
+        os.replace(pending.path, target)
+        return target
+
+    def iter_refused(self) -> Iterator[Path]:
+        """Bundles set aside so far."""
+        yield from sorted(p for p in self.refused.glob("*.json") if _OUTBOX_NAME.match(p.name))
