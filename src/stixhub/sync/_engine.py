@@ -1,0 +1,96 @@
+"""The sync loop: read a page, make it durable in the target, then save the position.
+
+That order is the whole crash story. A sync killed before the state is saved reads the same
+page again on restart, and the target stores nothing twice (it answers "unchanged"); one
+killed after it continues with the next page. Objects the target refuses (the door or the
+local validator) are counted and reported, and the position still moves past them: a feed
+must not stop for good on one object the consumer cannot take. Revocations need nothing
+special: a revoked version is a new version, kept like any other.
+"""
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from stixhub.store import AddOutcome
+from stixhub.sync._state import Counts, SyncState, load_state, lock_state, save_state
+from stixhub.sync._targets import Target
+
+__all__ = ["MAX_REFUSALS_KEPT", "PageSource", "Refusal", "SyncPage", "SyncReport", "run_sync"]
+
+MAX_REFUSALS_KEPT = 1000
+"""Refusals a report lists one by one; the count goes on beyond."""
+
+
+@dataclass(frozen=True, slots=True)
+class SyncPage:
+    """One page from the source, and the position right after it (JSON-serialisable)."""
+
+    objects: Sequence[Any]
+    cursor: dict[str, Any]
+
+
+PageSource = Callable[[dict[str, Any] | None], Iterable[SyncPage]]
+"""Pages from a saved position (None: from the start); the client's paging behind it."""
+
+
+@dataclass(frozen=True, slots=True)
+class Refusal:
+    """One object the target did not take, and why."""
+
+    id: str | None
+    version: str | None
+    message: str
+
+
+@dataclass
+class SyncReport:
+    """What one run did (``run``), the totals of the state file, and what was refused."""
+
+    run: Counts
+    totals: Counts
+    resumed: bool
+    refusals: list[Refusal] = field(default_factory=list)
+
+
+def run_sync(
+    source: PageSource,
+    target: Target,
+    state_path: Path,
+    *,
+    server: str,
+    collection: str,
+    target_name: str,
+    on_page: Callable[[SyncReport], None] | None = None,
+) -> SyncReport:
+    """Sync every page after the saved position into the target; returns when the source
+    has no more. ``server``, ``collection`` and ``target_name`` must match a saved state."""
+    with lock_state(state_path):
+        state = load_state(state_path)
+        resumed = state is not None
+        if state is None:
+            state = SyncState(server, collection, target_name)
+        else:
+            state.check_same(server, collection, target_name)
+        report = SyncReport(Counts(), state.totals, resumed)
+        for page in source(state.cursor):
+            tally = Counts(pages=1, received=len(page.objects))
+            for result in target.write(page.objects) if page.objects else []:
+                if result.outcome == AddOutcome.STORED:
+                    tally.stored += 1
+                elif result.outcome == AddOutcome.UNCHANGED:
+                    tally.unchanged += 1
+                else:
+                    tally.refused += 1
+                    if len(report.refusals) < MAX_REFUSALS_KEPT:
+                        report.refusals.append(
+                            Refusal(result.id, result.version, result.message or "refused")
+                        )
+            state.cursor = page.cursor
+            state.totals.add(tally)
+            save_state(state_path, state)
+            report.run.add(tally)
+            if on_page is not None:
+                on_page(report)
+        return report
