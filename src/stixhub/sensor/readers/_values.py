@@ -18,7 +18,7 @@ __all__ = [
     "zeek_unescape",
 ]
 
-_CACHE = 1 << 16
+_CACHE = 1 << 14  # per cache; bounds their memory to a few MiB
 _LABEL = re.compile(r"[^\s/\\@:?#\[\]\"'<>|,;]+")
 _ZEEK_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|(\\))")
 _HASHES = {32: "MD5", 40: "SHA-1", 64: "SHA-256", 128: "SHA-512"}
