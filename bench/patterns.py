@@ -348,6 +348,32 @@ def _chunks(rng: random.Random, total: int, values: _Values, size: int) -> Itera
         yield [_event(rng, n, values) for n in range(start, min(total, start + size))]
 
 
+def _compare_loops(index: PatternIndex, events: list[dict[str, Any]], rounds: int = 4) -> None:
+    """The C loop against the pure-Python one on the same events, interleaved, best of rounds.
+
+    Both see the same machine load, which makes this the fair comparison of the two.
+    """
+    fast = index._fast
+    if fast is None:
+        print("index loops: the C loop is not built; only the Python loop ran")
+        return
+    best = {"C": 0.0, "Python": 0.0}
+    for _ in range(rounds):
+        for name, loop in (("C", fast), ("Python", None)):
+            index._fast = loop
+            gc.collect()
+            c = time.process_time()
+            for event in events:
+                index.match(event)
+            best[name] = max(best[name], len(events) / (time.process_time() - c))
+    index._fast = fast
+    print(
+        f"index loops, {len(events):,} events, best of {rounds} interleaved rounds: "
+        f"C {best['C']:,.0f}/s, Python {best['Python']:,.0f}/s, "
+        f"ratio {best['C'] / best['Python']:.2f}x"
+    )
+
+
 def bench_index(rng: random.Random, indicators: int, events: int, bundles: int) -> None:
     values = _Values()
     docs = [
@@ -394,6 +420,7 @@ def bench_index(rng: random.Random, indicators: int, events: int, bundles: int) 
         f"{cpu:.2f}s = {events / cpu:,.0f} events/s on one core (wall {wall:.2f}s = "
         f"{events / wall:,.0f}/s), {hits:.0f} indicator hits  [goal >= 200,000 events/s]"
     )
+    _compare_loops(index, [e for chunk in _chunks(rng, 100_000, values, 100_000) for e in chunk])
     if bundles:
         sample = [_as_bundle(e) for chunk in _chunks(rng, bundles, values, bundles) for e in chunk]
         bundle_hits = 0
