@@ -1,15 +1,21 @@
 """Zeek TSV: escaping and timestamps (property tests), malformed lines, headers."""
 
+import sys
 import tempfile
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from stixhub.sensor.readers import ReadStats, read_log
+from stixhub.sensor.readers import ReadStats, read_log, zeek_tsv
 from stixhub.sensor.readers._times import epoch_micros, iso_micros
 from stixhub.sensor.readers._values import domain_names, zeek_unescape
+from tests.conftest import REPO, shared_path
+
+sys.path.insert(0, str(REPO / "bench"))
+import gen_logs
 
 HEADER = (
     "#separator \\x09\n#set_separator\t,\n#empty_field\t(empty)\n#unset_field\t-\n"
@@ -148,3 +154,21 @@ class TestMalformed:
             "a.example",
             "b.example",
         ]
+
+
+class TestFastPath:
+    """The straight-line conn/dns builders give exactly what the general path gives."""
+
+    def test_same_events_with_and_without(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Generated and corpus conn/dns logs read the same with the fast path switched off."""
+        gen_logs.main([str(tmp_path), "--lines", "3000"])
+        corpus = shared_path("corpus", "logs", "zeek-tsv")
+        paths = [tmp_path / "conn.log", tmp_path / "dns.log"]
+        paths += [corpus / "rita-proxy" / "conn.log", corpus / "rita-proxy" / "dns.log"]
+        paths += [corpus / "wrccdc-2018" / "dns.first1000.log"]
+        fast = {p: list(read_log(p)) for p in paths}
+        monkeypatch.setattr(zeek_tsv, "fast_builder", lambda *args: None)
+        for path in paths:
+            assert list(read_log(path)) == fast[path], path

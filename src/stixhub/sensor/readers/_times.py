@@ -30,6 +30,10 @@ def epoch_micros(text: str) -> int:
 
     Raises ValueError for anything else, Zeek's masked ``XXXXXXXXXX.XXXXXX`` included.
     """
+    if len(text) == 17 and text[10] == "." and text.isascii():  # Zeek's usual 10.6 digits
+        whole, fraction = text[:10], text[11:]
+        if whole.isdigit() and fraction.isdigit():
+            return int(whole) * _MICROS + int(fraction)
     if not _DIGITS.fullmatch(text):
         if _EXPONENT.fullmatch(text):
             return int((Decimal(text) * _MICROS).to_integral_value(ROUND_HALF_EVEN))

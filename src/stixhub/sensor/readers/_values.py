@@ -23,6 +23,7 @@ _LABEL = re.compile(r"[^\s/\\@:?#\[\]\"'<>|,;]+")
 _ZEEK_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|(\\))")
 _HASHES = {32: "MD5", 40: "SHA-1", 64: "SHA-256", 128: "SHA-512"}
 _HEX = frozenset("0123456789abcdef")
+_OCTET = {str(n): n for n in range(256)}  # canonical spellings only: no "01", no "+1"
 
 
 @lru_cache(maxsize=_CACHE)
@@ -34,6 +35,9 @@ def ip_object(text: str) -> dict[str, str] | None:
     an interface of the sensor, not part of the address, and is dropped. The caller must not
     change the returned dict: it is shared by every event that names the address.
     """
+    parts = text.split(".")
+    if len(parts) == 4 and all(_OCTET.get(p) is not None for p in parts):
+        return {"type": "ipv4-addr", "value": text}  # the common case, without ipaddress
     address, _, _zone = text.strip().partition("%")
     if address.startswith("[") and address.endswith("]"):
         address = address[1:-1]

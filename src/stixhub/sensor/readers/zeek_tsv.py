@@ -17,6 +17,7 @@ from stixhub.sensor.readers._context import ReadContext
 from stixhub.sensor.readers._times import epoch_micros
 from stixhub.sensor.readers._values import zeek_unescape
 from stixhub.sensor.readers._zeek import FIELDS, zeek_objects
+from stixhub.sensor.readers._zeek_fast import Builder, fast_builder
 
 __all__ = ["ZEEK_TSV_MAGIC", "read_zeek_tsv"]
 
@@ -87,6 +88,7 @@ def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
     source = ctx.source
     header = _Header()
     plan: list[tuple[str, int, bool]] | None = None
+    fast: Builder | None = None
     width = 0
     kind = "zeek"
     for number, line in lines:
@@ -104,12 +106,18 @@ def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
                 continue
             plan = header.make_plan()
             width = len(header.fields)
+            fast = fast_builder(
+                header.path, header.fields, header.unset, header.empty, header.set_separator
+            )
             kind = f"zeek.{header.path}" if header.path else "zeek"
         cols = line.split(header.separator)
         if len(cols) != width:
             stats.bad(number, f"{len(cols)} columns where #fields names {width}")
             continue
-        record = _record(cols, plan, header, "\\" in line)
+        escaped = "\\" in line
+        objects = fast(cols) if fast is not None and not escaped else None
+        if objects is None:
+            objects = zeek_objects(_record(cols, plan, header, escaped), header.path)
         time = ctx.fallback_time
         if header.ts >= 0:
             try:
@@ -117,7 +125,6 @@ def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
                 ctx.fallback_time = time
             except ValueError:
                 time = ctx.untimed(number, f"ts {cols[header.ts][:40]!r} is not a time")
-        objects = zeek_objects(record, header.path)
         if not objects:
             stats.skipped += 1
             continue
