@@ -1,0 +1,346 @@
+"""``stixhub sense``: match logs against indicators and report sightings to a hub.
+
+The job is ``stixhub.sensor`` (``sense``, ``commit``, ``deliver``); this module reads the
+options, the credentials (``--user``/``--password-stdin``, ``--token``, or ``STIXHUB_USER`` +
+``STIXHUB_PASSWORD``, ``STIXHUB_TOKEN``) and the default spool folder from the environment,
+and makes the push the sensor hands its outbox to from the TAXII client.
+
+Exit codes: 0 every report is at the hub (or there was nothing to report, or a dry run);
+1 the hub could not be reached or the spool could not be used (the reports wait in the
+spool for the next run); 2 bad usage or unreadable input; 3 the hub refused the
+credentials; 4 the hub refused some objects (the bundle is kept in ``SPOOL/refused/``).
+"""
+
+import os
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+import orjson
+
+from stixhub.cli._errors import EXIT_FAILED, EXIT_PARTIAL, BadInput
+from stixhub.cli.remote import (
+    RemoteOptions,
+    _credentials,
+    client_errors,
+    open_client,
+    remote_failure,
+    resolve_collection,
+)
+from stixhub.client import (
+    Auth,
+    BasicAuth,
+    BearerToken,
+    ConnectionFailed,
+    ServerError,
+    TaxiiClient,
+    TooManyRequests,
+)
+from stixhub.sensor import (
+    FORMATS,
+    Delivery,
+    HubUnreachable,
+    ObjectOutcome,
+    PrivacyPolicy,
+    Push,
+    SenseOptions,
+    SenseRun,
+    SensorError,
+    Spool,
+    SpoolError,
+    commit,
+    deliver,
+    load_identity,
+    parse_period,
+    sense,
+)
+from stixhub.sensor._privacy import SHARE_MODES
+from stixhub.sources import Credentials, SourceError, read_source
+from stixhub.stix import StixError
+from stixhub.stix.markings import TLP_VERSIONS, TlpVersion, parse_tlp, tlp_marking_id
+
+__all__ = ["COMMANDS"]
+
+MAX_REFUSALS_SHOWN = 20
+
+
+def _default_spool() -> Path:
+    """``$XDG_STATE_HOME/stixhub/sense``, else ``~/.local/state/stixhub/sense``."""
+    base = os.environ.get("XDG_STATE_HOME") or os.path.join(
+        os.path.expanduser("~"), ".local", "state"
+    )
+    return Path(base) / "stixhub" / "sense"
+
+
+def _push(client: TaxiiClient, collection: str, api_root: str, wait: float) -> Push:
+    """The push the sensor delivers through: one add-objects call, its status awaited."""
+
+    def push(objects: list[dict[str, Any]]) -> Sequence[ObjectOutcome]:
+        try:
+            result = client.add_objects(collection, objects, api_root=api_root, timeout=wait)
+        except (ConnectionFailed, ServerError, TooManyRequests) as exc:
+            raise HubUnreachable(str(exc) or type(exc).__name__) from None
+        return [ObjectOutcome(r.id, r.version, r.outcome, r.message) for r in result.results]
+
+    return push
+
+
+def _deliver(spool: Spool, remote: RemoteOptions, collection: str, wait: float) -> Delivery:
+    """Find the collection and push the outbox; an unreachable hub leaves it waiting."""
+    with open_client(remote) as client:
+        try:
+            with client_errors():
+                try:
+                    root = client.resolve_api_root()
+                except (ConnectionFailed, ServerError, TooManyRequests) as exc:
+                    raise HubUnreachable(str(exc) or type(exc).__name__) from None
+                target = resolve_collection(client, collection, root)
+                return deliver(spool, _push(client, target.id, root, wait))
+        except HubUnreachable as exc:
+            return Delivery(waiting=len(spool.pending()), unreachable=str(exc))
+
+
+def _print_summary(run: SenseRun, delivery: Delivery | None, as_json: bool, err: bool) -> None:
+    summary = run.summary()
+    if delivery is not None:
+        summary["delivery"] = {
+            "delivered_bundles": len(delivery.delivered),
+            "delivered_objects": delivery.objects,
+            "waiting_bundles": delivery.waiting,
+            "unreachable": delivery.unreachable,
+            "refused": {
+                bundle: [{"id": r.id, "version": r.version, "message": r.message} for r in rs]
+                for bundle, rs in delivery.refused.items()
+            },
+        }
+    if as_json:
+        click.echo(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode(), err=err)
+        return
+    for stats in run.files:
+        click.echo(
+            f"{stats.source}: {stats.format}, {stats.events} events, "
+            f"{stats.malformed} malformed lines",
+            err=err,
+        )
+    click.echo(
+        f"{run.indicators} indicators ({len(run.refused_indicators)} refused), "
+        f"{run.events} events, {run.matched_events} matched, "
+        f"{len(run.changes)} sightings to report",
+        err=err,
+    )
+    if delivery is not None:
+        click.echo(
+            f"{len(delivery.delivered)} bundles delivered ({delivery.objects} objects), "
+            f"{delivery.waiting} waiting, {len(delivery.refused)} refused in part",
+            err=err,
+        )
+        for bundle, refusals in delivery.refused.items():
+            for refusal in refusals[:MAX_REFUSALS_SHOWN]:
+                click.echo(f"refused: {bundle}: {refusal.id}: {refusal.message}", err=True)
+
+
+@click.command()
+@click.option(
+    "--indicators",
+    "source",
+    required=True,
+    metavar="SRC",
+    help="Folder, file, DATABASE_URL#COLLECTION or TAXII collection URL.",
+)
+@click.option(
+    "--log",
+    "logs",
+    required=True,
+    multiple=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="A log file (repeatable).",
+)
+@click.option(
+    "--format",
+    "log_format",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="Log format.",
+)
+@click.option(
+    "--mapping",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Field-mapping file for --format jsonl or csv.",
+)
+@click.option(
+    "--report",
+    nargs=2,
+    metavar="URL COLLECTION",
+    default=None,
+    help="The hub (API root or discovery URL) and its sightings collection.",
+)
+@click.option(
+    "--identity",
+    "identity_file",
+    required=True,
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The reporting organisation's STIX identity (JSON).",
+)
+@click.option("--dry-run", is_flag=True, help="Print the bundle that would be sent; send nothing.")
+@click.option("--period", default="1h", show_default=True, help="Reporting period (15m, 1h, 1d).")
+@click.option("--tlp", default="amber", show_default=True, help="TLP level of every object.")
+@click.option(
+    "--tlp-version",
+    type=click.Choice(TLP_VERSIONS),
+    default="1.0",
+    show_default=True,
+    help="TLP 1.0 (STIX 2.1 markings) or TLP 2.0.",
+)
+@click.option(
+    "--private-range",
+    "private_ranges",
+    multiple=True,
+    metavar="CIDR",
+    help="Another internal address range (repeatable).",
+)
+@click.option(
+    "--own-domain",
+    "own_domains",
+    multiple=True,
+    metavar="DOMAIN",
+    help="A domain of the organisation (repeatable).",
+)
+@click.option(
+    "--share-observables",
+    "share",
+    type=click.Choice(SHARE_MODES),
+    default="external",
+    show_default=True,
+    help="Observed-data: none, external values only, or all.",
+)
+@click.option(
+    "--spool",
+    "spool_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Outbox and ledger folder (default ~/.local/state/stixhub/sense).",
+)
+@click.option(
+    "--wait",
+    "wait_seconds",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    help="Seconds to wait for the hub's status.",
+)
+@click.option("--user", metavar="NAME", help="HTTP Basic user (or $STIXHUB_USER).")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@click.option("--token", metavar="TOKEN", help="Bearer API token (or $STIXHUB_TOKEN).")
+@click.option(
+    "--ca-bundle",
+    metavar="FILE",
+    type=click.Path(dir_okay=False),
+    help="Trust these CA certificates (PEM) instead of the system's.",
+)
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0.1),
+    default=30.0,
+    show_default=True,
+    help="Seconds to connect and for each read.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+def sense_command(
+    source: str,
+    logs: tuple[Path, ...],
+    log_format: str,
+    mapping: Path | None,
+    report: tuple[str, str] | None,
+    identity_file: Path,
+    dry_run: bool,
+    period: str,
+    tlp: str,
+    tlp_version: TlpVersion,
+    private_ranges: tuple[str, ...],
+    own_domains: tuple[str, ...],
+    share: str,
+    spool_dir: Path | None,
+    wait_seconds: float,
+    user: str | None,
+    password_stdin: bool,
+    token: str | None,
+    ca_bundle: str | None,
+    timeout: float,
+    as_json: bool,
+) -> None:
+    """Match --log files against --indicators and report sightings to --report.
+
+    One sighting per indicator and reporting period, with a deterministic id: a run on
+    the same logs changes nothing, more logs of the same period update the count. Nothing
+    internal leaves (see --private-range, --own-domain, --share-observables). Reports wait
+    in the spool folder while the hub is unreachable and go out on the next run.
+    """  # fmt: skip
+    if report is None and not dry_run:
+        raise click.UsageError("give --report URL COLLECTION, or --dry-run")
+    auth = _credentials(user, password_stdin, token, None, None)
+    try:
+        level = parse_tlp(tlp)
+        tlp_marking_id(level, tlp_version)
+        options = SenseOptions(
+            identity=load_identity(identity_file),
+            policy=PrivacyPolicy.make(private_ranges, own_domains, share),
+            period=parse_period(period),
+            tlp=level,
+            tlp_version=tlp_version,
+            format=log_format,
+            mapping=mapping,
+        )
+        indicators = read_source(source, _source_credentials(auth))
+    except (SensorError, SourceError, StixError) as exc:
+        raise BadInput(str(exc)) from None
+    now = time.time_ns() // 1000
+    folder = spool_dir or _default_spool()
+    try:
+        with Spool(folder) as spool:
+            ledger = spool.ledger()
+            run = sense(indicators, logs, options, ledger, now)
+            if dry_run:
+                if run.payload is not None:
+                    click.echo(run.payload, nl=False)
+                _print_summary(run, None, as_json, err=True)
+                return
+            commit(run, spool, ledger)
+            assert report is not None
+            remote = RemoteOptions(report[0], auth, ca_bundle, None, False, timeout, as_json)
+            delivery = _deliver(spool, remote, report[1], wait_seconds)
+    except SpoolError as exc:
+        raise remote_failure(str(exc), EXIT_FAILED) from None
+    except SensorError as exc:
+        raise BadInput(str(exc)) from None
+    _print_summary(run, delivery, as_json, err=False)
+    if delivery.refused:
+        raise remote_failure(
+            f"the hub refused objects of {len(delivery.refused)} bundles; they are kept in "
+            f"{folder / 'refused'}",
+            EXIT_PARTIAL,
+        )
+    if delivery.unreachable is not None:
+        raise remote_failure(
+            f"the hub could not take the report ({delivery.unreachable}); "
+            f"{delivery.waiting} bundles wait in {folder / 'outbox'} for the next run",
+            EXIT_FAILED,
+        )
+
+
+def _source_credentials(auth: Auth | None) -> Credentials:
+    """The same credentials for a TAXII indicator source as for the report."""
+    if isinstance(auth, BasicAuth):
+        return Credentials(user=auth.username, password=auth.password)
+    if isinstance(auth, BearerToken):
+        return Credentials(token=auth.token)
+    return Credentials()
+
+
+sense_command.name = "sense"
+COMMANDS = (sense_command,)
