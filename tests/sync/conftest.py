@@ -133,10 +133,11 @@ def shared_feed(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path)
     yield from start_feed(tmp_path_factory.mktemp("feed"), sqlite_template, feed_versions(100))
 
 
-@pytest.fixture
-def big_feed(tmp_path: Path, sqlite_template: Path) -> Iterator[Feed]:
-    """A feed of about 2,300 versions (2,000 objects)."""
-    yield from start_feed(tmp_path, sqlite_template, feed_versions(2000))
+@pytest.fixture(scope="module")
+def big_feed(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Iterator[Feed]:
+    """A feed of about 2,300 versions (2,000 objects), shared by a module's tests (which
+    must not change it)."""
+    yield from start_feed(tmp_path_factory.mktemp("big"), sqlite_template, feed_versions(2000))
 
 
 def process_env(**extra: str) -> dict[str, str]:
