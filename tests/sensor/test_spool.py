@@ -1,0 +1,160 @@
+"""The spool folder: outbox order, the lock, the ledger, and delivery through a push."""
+
+import gzip
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from stixhub.sensor import (
+    HubUnreachable,
+    Ledger,
+    ObjectOutcome,
+    Spool,
+    SpoolBusy,
+    SpoolError,
+    deliver,
+)
+from stixhub.sensor._sightings import Tally
+from stixhub.sensor._spool import source_head
+
+IDENTITY = "identity--1f0e8c7a-6a3c-4e1b-9f2e-5b8f6c2d1a00"
+IND = "indicator--6f1c0c1e-3b0a-4b55-8f6e-1c2d3e4f5a6b"
+
+
+def bundle(n: int) -> tuple[str, bytes]:
+    """A bundle id and the bytes of a bundle with one object."""
+    bid = f"bundle--00000000-0000-4000-8000-{n:012d}"
+    obj = {"type": "x-test", "id": f"x-test--00000000-0000-4000-8000-{n:012d}"}
+    return bid, orjson.dumps({"type": "bundle", "id": bid, "objects": [obj]})
+
+
+class Hub:
+    """A push that records what it got, and fails or refuses as told."""
+
+    def __init__(self, down: bool = False, refuse: bool = False) -> None:
+        self.down = down
+        self.refuse = refuse
+        self.received: list[list[dict[str, Any]]] = []
+
+    def __call__(self, objects: list[dict[str, Any]]) -> Sequence[ObjectOutcome]:
+        if self.down:
+            raise HubUnreachable("connection refused")
+        self.received.append(objects)
+        outcome = "failure" if self.refuse else "success"
+        return [ObjectOutcome(o["id"], None, outcome, "no such indicator") for o in objects]
+
+
+class TestOutbox:
+    """Bundles wait in order, leave only when stored, and are never half written."""
+
+    def test_delivered_in_order_then_removed(self, tmp_path: Path) -> None:
+        """Three bundles go out oldest first and the outbox is empty afterwards."""
+        hub = Hub()
+        with Spool(tmp_path) as spool:
+            for n in (1, 2, 3):
+                spool.put(*bundle(n))
+            delivery = deliver(spool, hub)
+            assert spool.pending() == []
+        assert [b[0]["id"][-1] for b in hub.received] == ["1", "2", "3"]
+        assert delivery.ok
+        assert len(delivery.delivered) == 3
+
+    def test_unreachable_keeps_everything(self, tmp_path: Path) -> None:
+        """While the hub is down every bundle stays; the next delivery sends each once."""
+        with Spool(tmp_path) as spool:
+            spool.put(*bundle(1))
+            spool.put(*bundle(2))
+            down = deliver(spool, Hub(down=True))
+            assert (down.waiting, down.unreachable) == (2, "connection refused")
+            assert len(spool.pending()) == 2
+            hub = Hub()
+            assert deliver(spool, hub).ok
+            assert deliver(spool, hub).ok
+        assert len(hub.received) == 2
+
+    def test_refused_is_set_aside_with_its_status(self, tmp_path: Path) -> None:
+        """A refused bundle moves to refused/ with the hub's reasons and is not resent."""
+        with Spool(tmp_path) as spool:
+            spool.put(*bundle(1))
+            delivery = deliver(spool, Hub(refuse=True))
+            (reasons,) = delivery.refused.values()
+            assert reasons[0].message == "no such indicator"
+            assert spool.pending() == []
+            (kept,) = spool.iter_refused()
+            status = orjson.loads(kept.with_name(kept.name + ".status.json").read_bytes())
+            assert status["results"][0]["outcome"] == "failure"
+
+    def test_no_temporary_files_left(self, tmp_path: Path) -> None:
+        """Writes leave only finished files behind."""
+        with Spool(tmp_path) as spool:
+            spool.put(*bundle(1))
+            spool.ledger().save()
+        assert not list(tmp_path.rglob(".tmp-*"))
+
+    def test_lock(self, tmp_path: Path) -> None:
+        """A second run on the same folder is refused while the first holds it."""
+        with Spool(tmp_path), pytest.raises(SpoolBusy), Spool(tmp_path):
+            pass
+        with Spool(tmp_path):
+            pass  # free again
+
+
+class TestLedger:
+    """The ledger knows sources by their first bytes and reports changed totals only."""
+
+    def _tally(self, count: int, first: int = 10, last: int = 20) -> Tally:
+        return Tally(IND, 0, count, first, last)
+
+    def test_same_source_replaces_new_source_adds(self, tmp_path: Path) -> None:
+        """Counts of a source read again replace its old ones; another source adds."""
+        ledger = Ledger(tmp_path / "ledger.json")
+        key = ledger.source_key(b"#open 1\nline a\n")
+        ledger.record(key, [self._tally(3)], IDENTITY, 3600)
+        (first,) = ledger.changes(1_000_000)
+        ledger.mark_reported([first])
+        assert ledger.source_key(b"#open 1\nline a\nline b\n") == key  # grown
+        ledger.record(key, [self._tally(3)], IDENTITY, 3600)
+        assert ledger.changes(2_000_000) == []
+        other = ledger.source_key(b"#open 2\n")
+        assert other != key
+        ledger.record(other, [self._tally(2, first=5)], IDENTITY, 3600)
+        (second,) = ledger.changes(3_000_000)
+        assert (second.count, second.first, second.last) == (5, 5, 20)
+        assert second.created == first.created
+        assert second.modified > first.modified
+
+    def test_modified_always_grows(self, tmp_path: Path) -> None:
+        """A clock that went back still gives a newer modified than the last version."""
+        ledger = Ledger(tmp_path / "ledger.json")
+        key = ledger.source_key(b"x")
+        ledger.record(key, [self._tally(1)], IDENTITY, 3600)
+        (first,) = ledger.changes(5_000_000)
+        ledger.mark_reported([first])
+        ledger.record(key, [self._tally(2)], IDENTITY, 3600)
+        (second,) = ledger.changes(1_000_000)
+        assert second.modified > first.modified
+
+    def test_round_trip_and_broken_file(self, tmp_path: Path) -> None:
+        """A saved ledger loads back; a broken one is a SpoolError, not a traceback."""
+        path = tmp_path / "ledger.json"
+        ledger = Ledger(path)
+        ledger.record(ledger.source_key(b"x"), [self._tally(1)], IDENTITY, 3600)
+        ledger.mark_reported(ledger.changes(1))
+        ledger.save()
+        again = Ledger.load(path)
+        again.record(again.source_key(b"x"), [self._tally(1)], IDENTITY, 3600)
+        assert again.changes(2) == []
+        path.write_text("{not json")
+        with pytest.raises(SpoolError, match="not JSON"):
+            Ledger.load(path)
+
+    def test_gzip_head_is_the_content(self, tmp_path: Path) -> None:
+        """A gzip log is recognised by its decompressed content, as after rotation."""
+        plain = tmp_path / "conn.log"
+        plain.write_bytes(b"#separator \\x09\n" * 10)
+        packed = tmp_path / "conn.log.gz"
+        packed.write_bytes(gzip.compress(plain.read_bytes()))
+        assert source_head(plain) == source_head(packed)
