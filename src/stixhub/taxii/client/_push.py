@@ -15,9 +15,9 @@ import orjson
 
 from stixhub.stix import InvalidJSON, NotADocument, loads_untrusted, split_document
 from stixhub.taxii.client._errors import InvalidInput
-from stixhub.taxii.client._models import ObjectResult, Status, StatusDetail
+from stixhub.taxii.client._models import ObjectResult, Outcome, Status, StatusDetail
 
-__all__ = ["ENVELOPE_OVERHEAD", "PreparedPush", "object_results", "prepare_push"]
+__all__ = ["ENVELOPE_OVERHEAD", "PreparedPush", "object_results", "object_version", "prepare_push"]
 
 _PREFIX = b'{"objects":['
 _SUFFIX = b"]}"
@@ -136,7 +136,7 @@ def object_results(
     An object the status does not list is pending while the status is; once complete it is
     a success if the status counts no failure and no pending object, else unknown.
     """
-    lists = (
+    lists: tuple[tuple[Outcome, dict[tuple[str, str | None], StatusDetail]], ...] = (
         ("success", _index(status.successes if status else None)),
         ("failure", _index(status.failures if status else None)),
         ("pending", _index(status.pendings if status else None)),
@@ -149,7 +149,7 @@ def object_results(
             for outcome, index in lists:
                 detail = index.get(key)
                 if detail is not None:
-                    found = ObjectResult(oid, version, outcome, detail.message)  # type: ignore[arg-type]
+                    found = ObjectResult(oid, version, outcome, detail.message)
                     break
             if found is not None:
                 break
