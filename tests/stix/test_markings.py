@@ -6,6 +6,7 @@ from stixhub.stix.markings import (
     TLP_LEVELS,
     UnknownTlp,
     is_tlp_marking,
+    marking_id_for_tag,
     parse_tlp,
     tlp_marking,
     tlp_marking_id,
@@ -134,3 +135,26 @@ class TestTlpOf:
         obj = {"object_marking_refs": [1, None, TLP1_GREEN], "granular_markings": [3, {}]}
         assert tlp_of(obj) == "green"
         assert tlp_of({"object_marking_refs": "x"}) is None
+
+
+class TestTags:
+    """tlp: tags become fixed marking ids: TLP 1.0 names to 1.0, TLP 2.0-only names to 2.0."""
+
+    @pytest.mark.parametrize(
+        ("tag", "marking"),
+        [
+            ("tlp:white", TLP1_WHITE),
+            ("TLP:GREEN", TLP1_GREEN),
+            ("tlp:red", TLP1_RED),
+            ("tlp:clear", TLP2_CLEAR),
+            ("tlp:amber+strict", TLP2_AMBER_STRICT),
+        ],
+    )
+    def test_tags(self, tag: str, marking: str) -> None:
+        """Each tag gives the marking of its name's TLP version."""
+        assert marking_id_for_tag(tag) == marking
+
+    def test_unknown_tag(self) -> None:
+        """A tag that names no level is a typed error."""
+        with pytest.raises(UnknownTlp):
+            marking_id_for_tag("tlp:ex:chr")

@@ -32,6 +32,7 @@ __all__ = [
     "TlpVersion",
     "UnknownTlp",
     "is_tlp_marking",
+    "marking_id_for_tag",
     "parse_tlp",
     "tlp_marking",
     "tlp_marking_id",
@@ -119,6 +120,20 @@ def tlp_marking(level: TlpLevel, version: TlpVersion = "2.0") -> dict[str, Any]:
         "name": f"TLP:{colour.upper()}",
         "definition": {"tlp": colour},
     }
+
+
+def marking_id_for_tag(tag: str) -> str:
+    """The fixed marking-definition id a ``tlp:...`` tag (MISP, OpenCTI) stands for.
+
+    A tag is words, not a version: the names TLP 1.0 has (white, green, amber, red) map to
+    the TLP 1.0 definitions every STIX 2.1 consumer knows (STIX 2.1 section 7.2.1.4, as
+    misp-stix writes them); the names only TLP 2.0 has (clear, amber+strict) map to TLP 2.0.
+    Either way the result is a marking reference, never a label.
+    """
+    text = tag.strip().lower()
+    level = parse_tlp(text)
+    word = text[4:].strip() if text.startswith("tlp:") else text
+    return tlp_marking_id(level, "1.0" if word in ("white", "green", "amber", "red") else "2.0")
 
 
 def is_tlp_marking(marking_id: str) -> bool:
