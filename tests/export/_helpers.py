@@ -2,13 +2,13 @@
 
 import json
 import uuid
-from pathlib import Path
 from typing import Any
 
 from stixhub.export import Filters, Selection, select
+from tests.conftest import shared_path
 
-CORPUS = Path("/work/shared/corpus")
-CASES = Path("/work/shared/cases")
+CORPUS = shared_path("corpus")
+CASES = shared_path("cases")
 REPORTS = CORPUS / "oasis-json-schemas/examples/threat-reports"
 NOW = "2024-06-01T00:00:00Z"
 TLP2_GREEN = "marking-definition--bab4a63c-aed9-4cf5-a766-dfca5abac2bb"

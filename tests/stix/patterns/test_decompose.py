@@ -1,7 +1,6 @@
 """Patterns taken apart into atomic observables, and built back from values."""
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,8 +9,9 @@ from hypothesis import strategies as st
 from stix2patterns.validator import run_validator
 
 from stixhub.stix.patterns import Entry, check_pattern, compose_pattern, decompose, parse_pattern
+from tests.conftest import shared_path
 
-CASES = Path("/work/shared/cases")
+CASES = shared_path("cases")
 
 
 class TestDecompose:
