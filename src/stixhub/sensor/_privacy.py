@@ -269,6 +269,11 @@ class PrivacyPolicy:
         return shared
 
     def _internal_value(self, kind: str, value: str, secrets: tuple[str, ...]) -> bool:
+        if kind in ("ipv4-addr", "ipv6-addr"):
+            try:  # an address value is judged as the address it is, not as text
+                return self.is_private_address(ipaddress.ip_address(value))
+            except ValueError:
+                pass  # a CIDR or something odd: fall back to the textual test
         if self.mentions_internal(value, secrets):
             return True
         if kind == "domain-name":

@@ -75,6 +75,7 @@ MAX_OBSERVABLES = 100
 """Shared observables kept per sighting; an address range can match a whole network."""
 
 _MICROS = 1_000_000
+_VERDICTS = 65_536  # observables judged and remembered, at most
 _DAY = 86_400
 _PERIOD = re.compile(r"^\s*(\d+)\s*([smhd]?)\s*$")
 _UNIT = {"": 1, "s": 1, "m": 60, "h": 3600, "d": _DAY}
@@ -212,6 +213,7 @@ class Aggregator:
         self._tallies: dict[tuple[str, int], Tally] = {}
         self._comparisons = PatternIndex()
         self._prepared: set[str] = set()
+        self._verdicts: dict[tuple[Any, Any], tuple[dict[str, Any] | None, frozenset[str]]] = {}
 
     def add(self, event: Event, indicator_ids: Sequence[str]) -> None:
         """Count one event that matched the given indicators."""
@@ -250,29 +252,50 @@ class Aggregator:
         for indicator_id in indicator_ids:
             if indicator_id not in self._prepared:
                 self._prepare(indicator_id)
+                self._verdicts.clear()  # a new indicator may claim values seen before
         wanted = set(indicator_ids)
         secrets = event_secrets(event.objects)
-        stamp = stix_time(event.time)
         found: dict[str, list[dict[str, Any]]] = {}
         for obj in event.objects.values():
-            shareable = self.policy.shareable(obj, secrets)
-            if shareable is None:
+            value = obj.get("value")
+            # Values repeat (a busy server is in every other record): an observable named by
+            # its value alone is judged once, unless the event carries secrets to look for.
+            key = (obj.get("type"), value) if not secrets and len(obj) == 2 else None
+            verdict = self._verdicts.get(key) if key is not None else None
+            if verdict is None:
+                verdict = self._verdict(obj, secrets, event.time)
+                if key is not None:
+                    if len(self._verdicts) >= _VERDICTS:
+                        self._verdicts.clear()
+                    self._verdicts[key] = verdict
+            sco, claimed = verdict
+            if sco is None:
                 continue
-            alone = {
-                "type": "observed-data",
-                "first_observed": stamp,
-                "last_observed": stamp,
-                "number_observed": 1,
-                "objects": {"0": obj},
-            }
-            hits = wanted.intersection(self._comparisons.match(alone))
-            if not hits:
-                continue
-            sco = {"type": shareable["type"], "spec_version": "2.1", "id": sco_id(shareable)}
-            sco.update((k, v) for k, v in shareable.items() if k != "type")
-            for indicator_id in hits:
+            for indicator_id in wanted.intersection(claimed):
                 found.setdefault(indicator_id, []).append(sco)
         return found
+
+    def _verdict(
+        self, obj: Mapping[str, Any], secrets: tuple[str, ...], time: int
+    ) -> tuple[dict[str, Any] | None, frozenset[str]]:
+        """The shareable form of an observable and the prepared indicators it satisfies."""
+        shareable = self.policy.shareable(obj, secrets)
+        if shareable is None:
+            return None, frozenset()
+        stamp = stix_time(time)
+        alone = {
+            "type": "observed-data",
+            "first_observed": stamp,
+            "last_observed": stamp,
+            "number_observed": 1,
+            "objects": {"0": obj},
+        }
+        claimed = frozenset(self._comparisons.match(alone))
+        if not claimed:
+            return None, claimed
+        sco = {"type": shareable["type"], "spec_version": "2.1", "id": sco_id(shareable)}
+        sco.update((k, v) for k, v in shareable.items() if k != "type")
+        return sco, claimed
 
 
 def sighting_objects(
