@@ -1,12 +1,16 @@
 """``stixhub discover``, ``collections``, ``poll`` and ``push`` against a live hub over a real
 socket, with bad input, wrong credentials and credentials that must never be printed."""
 
+import hashlib
+import ssl
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+import trustme
 from click.testing import CliRunner, Result
 
 from stixhub.cli.main import main
@@ -225,3 +229,57 @@ class TestPush:
         result = login("push", feed.api_root_url, FEED, str(broken))
         assert result.exit_code == 2
         one_line_error(result)
+
+
+@dataclass
+class Tls:
+    """A throwaway CA and the leaf certificate's SHA-256 fingerprint."""
+
+    ca_file: str
+    fingerprint: str
+
+
+@pytest.fixture(scope="module")
+def tls_feed(
+    tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path
+) -> Iterator[tuple[Feed, Tls]]:
+    """A live hub over HTTPS with a certificate from a throwaway CA."""
+    folder = tmp_path_factory.mktemp("tls")
+    ca = trustme.CA()
+    leaf = ca.issue_cert("127.0.0.1")
+    cert, key, ca_file = folder / "cert.pem", folder / "key.pem", folder / "ca.pem"
+    leaf.private_key_and_cert_chain_pem.write_to_path(str(cert))
+    leaf.private_key_pem.write_to_path(str(key))
+    ca.cert_pem.write_to_path(str(ca_file))
+    der = ssl.PEM_cert_to_DER_cert(leaf.cert_chain_pems[0].bytes().decode())
+    tls = Tls(str(ca_file), hashlib.sha256(der).hexdigest())
+    for feed in start_feed(folder, sqlite_template, feed_versions(10), (str(cert), str(key))):
+        yield feed, tls
+
+
+class TestTls:
+    def test_ca_bundle_and_pin(self, tls_feed: tuple[Feed, Tls]) -> None:
+        """--ca-bundle trusts the throwaway CA; the right pin passes, with colons too."""
+        feed, tls = tls_feed
+        assert login("collections", feed.api_root_url, "--ca-bundle", tls.ca_file).exit_code == 0
+        pin = ":".join(tls.fingerprint[i : i + 2] for i in range(0, 64, 2)).upper()
+        pinned = login("collections", feed.api_root_url, "--insecure", "--pin-sha256", pin)
+        assert pinned.exit_code == 0, pinned.stderr
+
+    def test_unknown_ca_fails(self, tls_feed: tuple[Feed, Tls]) -> None:
+        """Without the CA the certificate is not trusted: the job fails (1), one line."""
+        feed, _ = tls_feed
+        result = login("collections", feed.api_root_url)
+        assert result.exit_code == 1
+        one_line_error(result)
+        assert_no_secret(result)
+
+    def test_wrong_pin_is_exit_3(self, tls_feed: tuple[Feed, Tls]) -> None:
+        """A certificate that is not the pinned one fails authentication of the server."""
+        feed, tls = tls_feed
+        result = login(
+            "collections", feed.api_root_url, "--ca-bundle", tls.ca_file, "--pin-sha256", "ab" * 32
+        )
+        assert result.exit_code == 3
+        one_line_error(result)
+        assert_no_secret(result)

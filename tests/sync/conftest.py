@@ -108,16 +108,24 @@ def prepare_feed_db(db_url: str, versions: list[dict[str, Any]]) -> None:
 
 
 def start_feed(
-    tmp_path: Path, sqlite_template: Path, versions: list[dict[str, Any]]
+    tmp_path: Path,
+    sqlite_template: Path,
+    versions: list[dict[str, Any]],
+    tls: tuple[str, str] | None = None,
 ) -> Iterator[Feed]:
-    """Serve the versions from a fresh SQLite hub on a free port until the test ends."""
+    """Serve the versions from a fresh SQLite hub on a free port until the test ends;
+    over HTTPS with ``tls`` (certificate and key files)."""
     folder = tmp_path / "source"
     folder.mkdir()
     db_url = copy_sqlite_template(sqlite_template, folder)
     prepare_feed_db(db_url, versions)
     port = free_port()
-    with running_server(["--db", db_url, "serve", "--port", str(port)], port) as server:
-        yield Feed(db_url, f"http://127.0.0.1:{port}/{ROOT}/", server)
+    args = ["--db", db_url, "serve", "--port", str(port)]
+    if tls is not None:
+        args += ["--tls-cert", tls[0], "--tls-key", tls[1]]
+    scheme = "https" if tls else "http"
+    with running_server(args, port) as server:
+        yield Feed(db_url, f"{scheme}://127.0.0.1:{port}/{ROOT}/", server)
 
 
 @pytest.fixture
