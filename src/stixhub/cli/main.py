@@ -11,7 +11,18 @@ import sys
 import click
 
 from stixhub import __version__
-from stixhub.cli import admin, load, pattern, remote, sense, serve, sightings, sync, validate
+from stixhub.cli import (
+    admin,
+    export,
+    load,
+    pattern,
+    remote,
+    sense,
+    serve,
+    sightings,
+    sync,
+    validate,
+)
 from stixhub.cli._context import HubContext
 from stixhub.cli._errors import HubGroup
 
@@ -41,7 +52,7 @@ def main(ctx: click.Context, db: str | None, config: str | None) -> None:
 
 def _register() -> None:
     """Attach the command modules; each defines its commands next to its job."""
-    for module in (admin, load, serve, pattern, validate, sightings, remote, sync, sense):
+    for module in (admin, export, load, serve, pattern, validate, sightings, remote, sync, sense):
         for command in module.COMMANDS:
             main.add_command(command)
 
