@@ -69,7 +69,7 @@ class TestMentions:
             "10-1-2-3.nip.example",
             "1.10.0.0.5",
             "http://[fd00::1]/",
-            "a:fe80::1",
+            "x:fe80::1",
             "mail.corp.example",
             "alice@corp.example",
             "http://evil.example/?to=alice%40corp.example",
@@ -182,3 +182,9 @@ class TestOutgoing:
     def test_all_is_not_checked(self) -> None:
         """With share mode all the organisation chose to share internal values."""
         PrivacyPolicy.make(share="all").check_outgoing(b'{"value": "10.0.0.1"}')
+
+
+def test_public_ipv6_with_private_looking_tail() -> None:
+    """A public IPv6 address is judged whole, not by a stretch of it that looks private."""
+    assert not POLICY.mentions_internal('"value": "2001:db8:fdd1:ec00::"')
+    assert POLICY.mentions_internal("x:fdd1:ec00::1")

@@ -159,9 +159,17 @@ class PrivacyPolicy:
             candidate = run.group().strip(".")
             if "::" not in candidate and candidate.count(":") < 7:
                 continue
+            try:  # a run that is one address is that address, whatever its parts spell
+                whole = ipaddress.IPv6Address(candidate)
+            except ValueError:
+                pass
+            else:
+                if not whole.is_unspecified and self.is_private_address(whole):
+                    return True
+                continue
             parts = candidate.split(":")
-            # The whole run first, then every stretch of it between colons: a run may glue
-            # an address to text around it ("a:fe80::1").
+            # Every stretch of the run between colons: a run may glue an address to text
+            # around it ("x:fe80::1").
             for i in range(len(parts)):
                 for j in range(len(parts), i + 1, -1):
                     piece = ":".join(parts[i:j])
