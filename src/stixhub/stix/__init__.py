@@ -11,7 +11,7 @@ from stixhub.stix._documents import (
     parse_json_lines,
     split_document,
 )
-from stixhub.stix._door import DoorFailure, PreparedObject, prepare_object
+from stixhub.stix._door import SCO_TYPES, DoorFailure, PreparedObject, prepare_object
 from stixhub.stix._errors import InvalidJSON, InvalidTimestamp, StixError
 from stixhub.stix._json import MAX_JSON_INTEGER, loads_untrusted
 from stixhub.stix._timestamps import (
@@ -22,6 +22,7 @@ from stixhub.stix._timestamps import (
 
 __all__ = [
     "MAX_JSON_INTEGER",
+    "SCO_TYPES",
     "Document",
     "DoorFailure",
     "InvalidJSON",

@@ -22,7 +22,7 @@ after the STIX 2.1 validator and per object (a refusal never stops the others):
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from stixhub.stix._door import SCO_TYPES  # not re-exported by stixhub.stix
+from stixhub.stix import SCO_TYPES
 from stixhub.store._interface import Store
 from stixhub.store._model import BoundIdentity
 

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from stixhub.stix._door import SCO_TYPES as DOOR_SCO_TYPES
 from stixhub.stix.validation._checks import (
     BINARY,
     BOOLEAN,
@@ -86,28 +87,8 @@ SDO_TYPES = frozenset(
     ]
 )
 SRO_TYPES = frozenset({"relationship", "sighting"})
-SCO_TYPES = frozenset(
-    [
-        "artifact",
-        "autonomous-system",
-        "directory",
-        "domain-name",
-        "email-addr",
-        "email-message",
-        "file",
-        "ipv4-addr",
-        "ipv6-addr",
-        "mac-addr",
-        "mutex",
-        "network-traffic",
-        "process",
-        "software",
-        "url",
-        "user-account",
-        "windows-registry-key",
-        "x509-certificate",
-    ]
-)
+# The cyber-observable types (STIX 2.1 section 6), defined once for the door and here.
+SCO_TYPES = DOOR_SCO_TYPES
 META_TYPES = frozenset({"language-content", "marking-definition", "extension-definition"})
 KNOWN_TYPES = SDO_TYPES | SRO_TYPES | SCO_TYPES | META_TYPES | {"bundle"}
 
