@@ -9,8 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from stixhub.stix import parse_rfc3339_micros
 from stixhub.stix.patterns import (
     CompiledPattern,
+    ObservationError,
     PatternError,
     PatternIndex,
     PatternLimitError,
@@ -550,3 +552,34 @@ class TestCLoopAgainstPythonLoop:
         with_c = index._candidates(event)
         index._fast = None
         assert index._candidates(event) == with_c
+
+
+class TestMatchObjects:
+    @settings(max_examples=80, deadline=None)
+    @given(st.integers(min_value=0, max_value=2**32))
+    def test_same_answer_as_match_on_the_observed_data(self, seed: int) -> None:
+        """match_objects(objects, t) is match() of the observed-data object they make."""
+        rng = random.Random(seed)
+        patterns = [
+            rng.choice(_TEMPLATES).format(rng.choice(_PIECES), rng.choice(_PIECES))
+            for _ in range(10)
+        ]
+        index = PatternIndex(_indicator(i, p) for i, p in enumerate(patterns))
+        objects = [_object(rng) for _ in range(rng.randint(1, 4))]
+        at = rng.choice(["2023-06-01T00:00:00.000000Z", "2024-06-01T00:00:00.250000Z"])
+        event = _event(*objects, at=at)
+        micros = parse_rfc3339_micros(at)
+        assert index.match_objects(event["objects"], micros) == index.match(event)
+
+    def test_a_window_is_honoured_and_a_reversed_one_refused(self) -> None:
+        index = PatternIndex(
+            [_indicator(1, "[url:value = 'u']", valid_until="2024-03-01T00:00:00Z")]
+        )
+        objects = {"0": {"type": "url", "value": "u"}}
+        before = parse_rfc3339_micros("2024-02-01T00:00:00Z")
+        after = parse_rfc3339_micros("2024-04-01T00:00:00Z")
+        assert index.match_objects(objects, before) == ["indicator--1"]
+        assert index.match_objects(objects, after) == []
+        assert index.match_objects(objects, before, after) == ["indicator--1"]
+        with pytest.raises(ObservationError):
+            index.match_objects(objects, after, before)

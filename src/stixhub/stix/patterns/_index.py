@@ -36,12 +36,12 @@ import socket
 import unicodedata
 from bisect import insort
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from stixhub.stix._errors import InvalidTimestamp
-from stixhub.stix._timestamps import parse_rfc3339_micros
+from stixhub.stix._timestamps import format_taxii_timestamp, parse_rfc3339_micros
 from stixhub.stix.patterns._ast import (
     BoolExpression,
     Comparison,
@@ -922,10 +922,21 @@ class PatternIndex:
                     self._by_type.pop(object_type, None)
         return True
 
-    def _candidates(  # noqa: PLR0912, PLR0915
-        self, event: Any
+    def _candidates(self, event: Any) -> tuple[_Ids, "_Ids | frozenset[str]"]:
+        """Ids an event's values point at, and the CIDR paths holding an unreadable value."""
+        groups: Iterable[tuple[Any, Mapping[Any, Any]]]
+        embedded = event.get("objects") if type(event) is dict else None
+        if type(embedded) is dict and embedded and event.get("type") == "observed-data":
+            groups = ((event, embedded),)  # the common STIX 2.0 form: no copy needed
+        else:
+            groups = observed_objects(event)
+        return self._candidates_in(groups)
+
+    def _candidates_in(  # noqa: PLR0912, PLR0915
+        self, groups: Iterable[tuple[Any, Mapping[Any, Any]]]
     ) -> tuple[_Ids, "_Ids | frozenset[str]"]:
-        """Ids the event's values point at, and the CIDR paths holding an unreadable value.
+        """Ids the values of these objects point at, and the CIDR paths holding an unreadable
+        value; ``groups`` pairs each observed-data object with its objects by key.
 
         This is the loop every event runs, written for speed: a one-key path (``value``) on a
         dict holding a string takes the inline branch, with the probes of each object type
@@ -947,12 +958,6 @@ class PatternIndex:
         probes_by_type = self._probes
         if not probes_by_type:
             return found, _NO_IDS
-        groups: Iterable[tuple[Any, Mapping[Any, Any]]]
-        embedded = event.get("objects") if type(event) is dict else None
-        if type(embedded) is dict and embedded and event.get("type") == "observed-data":
-            groups = ((event, embedded),)  # the common STIX 2.0 form: no copy needed
-        else:
-            groups = observed_objects(event)
         fast = self._fast
         for _, scos in groups:
             if fast is not None and type(scos) is dict:
@@ -1051,6 +1056,48 @@ class PatternIndex:
         if window is None:
             return []
         start, end, observations = window
+        return self._decide(found, unreadable, start, end, observations, lambda: event)
+
+    def match_objects(
+        self, objects: dict[Any, Any], first: int, last: int | None = None
+    ) -> list[str]:
+        """``match`` for one observation held as its objects and its time in microseconds.
+
+        The answer is ``match`` on the observed-data object with these embedded ``objects``,
+        ``first_observed`` ``first``, ``last_observed`` ``last`` (default ``first``) and
+        ``number_observed`` 1. A log sensor knows each event's time as an integer: this saves
+        writing two timestamps per event for the index to read them back.
+        """
+        end = first if last is None else last
+        if end < first:
+            raise ObservationError("first_observed is later than last_observed")
+        found, unreadable = self._candidates_in(((None, objects),))
+        if self._fallback:
+            found |= self._fallback
+        if not found:
+            return []
+
+        def event() -> dict[str, Any]:  # only for the general matcher, which is rarely needed
+            return {
+                "type": "observed-data",
+                "first_observed": format_taxii_timestamp(first),
+                "last_observed": format_taxii_timestamp(end),
+                "number_observed": 1,
+                "objects": objects,
+            }
+
+        return self._decide(found, unreadable, first, end, None, event)
+
+    def _decide(
+        self,
+        found: _Ids,
+        unreadable: "_Ids | frozenset[str]",
+        start: int,
+        end: int,
+        observations: list[ObservedData] | None,
+        event: Callable[[], Any],
+    ) -> list[str]:
+        """The candidates that match: valid during the window, then direct or confirmed."""
         matched = []
         for indicator_id in found:
             entry = self._entries.get(indicator_id)
@@ -1062,7 +1109,7 @@ class PatternIndex:
             # The general matcher decides; for a direct indicator this happens only when an
             # address it compares is unreadable, where the matcher reports an error.
             if observations is None:
-                observations = observations_from(event)
+                observations = observations_from(event())
             try:
                 if entry.matcher().match_observations(observations).matched:
                     matched.append(indicator_id)
