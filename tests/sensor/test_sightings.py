@@ -149,6 +149,21 @@ class TestAggregator:
         assert tally.count == 1
         assert tally.observables == {}
 
+    def test_an_indicator_seen_later_claims_a_value_judged_before(self) -> None:
+        """A value already judged for one indicator is judged again for a newer one."""
+        other = "indicator--0b7c1b7e-2a4d-4c8e-9d0f-3e5a7b9c1d2e"
+        patterns = {
+            IND: ("[ipv4-addr:value = '203.0.113.9']", "2.1"),
+            other: ("[ipv4-addr:value = '198.51.100.7']", "2.1"),
+        }
+        agg = Aggregator(3600, PrivacyPolicy.make(), patterns)
+        agg.add(conn(T0, src="198.51.100.7"), [IND])
+        agg.add(conn(T0 + 1, src="198.51.100.7"), [IND, other])
+        shared = {
+            t.indicator_id: [o["value"] for o in t.observables.values()] for t in agg.tallies()
+        }
+        assert shared == {IND: ["203.0.113.9"], other: ["198.51.100.7"]}
+
 
 class TestObjects:
     """sighting_objects builds valid STIX 2.1 sighting, observed-data and SCOs."""

@@ -193,11 +193,11 @@ def sense(
         events = read_log(path, options.format, mapping=options.mapping, stats=stats)
         key = ledger.source_key(source_head(path))
         aggregator = Aggregator(options.period, options.policy, patterns)
-        match = index.match
+        match = index.match_objects  # the event's time is an integer already
         add = aggregator.add
         matched = matches = 0
         for event in events:
-            ids = match(event.observed_data())
+            ids = match(event.objects, event.time)
             if ids:
                 add(event, ids)
                 matched += 1

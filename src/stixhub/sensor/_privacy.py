@@ -38,6 +38,7 @@ from stixhub.sensor._errors import InvalidPolicy, PrivacyLeak
 __all__ = [
     "DEFAULT_PRIVATE_RANGES",
     "INTERNAL_SUFFIXES",
+    "SHAREABLE_TYPES",
     "PrivacyPolicy",
     "ShareMode",
     "event_secrets",
@@ -350,6 +351,8 @@ _SHAREABLE: dict[str, tuple[str, ...]] = {
     "file": ("hashes",),
     "x509-certificate": ("hashes", "serial_number"),
 }
+SHAREABLE_TYPES = frozenset(_SHAREABLE)
+"""The observable types of which anything may ever be shared; ``shareable`` is None for the rest."""
 _PERSONAL: dict[str, tuple[str, ...]] = {
     "user-account": ("account_login", "user_id", "display_name"),
     "email-addr": ("display_name",),

@@ -33,7 +33,7 @@ from typing import Any
 import orjson
 
 from stixhub.sensor._errors import InvalidPeriod
-from stixhub.sensor._privacy import PrivacyPolicy, event_secrets
+from stixhub.sensor._privacy import SHAREABLE_TYPES, PrivacyPolicy, event_secrets
 from stixhub.sensor.events import Event, stix_time
 from stixhub.stix.patterns import (
     BoolExpression,
@@ -212,8 +212,13 @@ class Aggregator:
         self._patterns = patterns or {}
         self._tallies: dict[tuple[str, int], Tally] = {}
         self._comparisons = PatternIndex()
-        self._prepared: set[str] = set()
-        self._verdicts: dict[tuple[Any, Any], tuple[dict[str, Any] | None, frozenset[str]]] = {}
+        # Indicator id -> the generation at which its comparisons joined ``_comparisons``.
+        self._prepared: dict[str, int] = {}
+        # (type, value) -> (shareable SCO or None, indicators it satisfies, generation): a
+        # verdict holds for the indicators prepared up to its generation.
+        self._verdicts: dict[
+            tuple[Any, Any], tuple[dict[str, Any] | None, frozenset[str], int]
+        ] = {}
 
     def add(self, event: Event, indicator_ids: Sequence[str]) -> None:
         """Count one event that matched the given indicators."""
@@ -234,7 +239,7 @@ class Aggregator:
 
     def _prepare(self, indicator_id: str) -> None:
         """Index the indicator's positive comparisons as one pattern under its id."""
-        self._prepared.add(indicator_id)
+        self._prepared[indicator_id] = len(self._prepared) + 1
         text, version = self._patterns.get(indicator_id, ("", "2.1"))
         try:
             tree = parse_pattern(text, stix_version=version)
@@ -249,26 +254,32 @@ class Aggregator:
     def _matched_observables(
         self, event: Event, indicator_ids: Sequence[str]
     ) -> dict[str, list[dict[str, Any]]]:
+        prepared = self._prepared
         for indicator_id in indicator_ids:
-            if indicator_id not in self._prepared:
+            if indicator_id not in prepared:
                 self._prepare(indicator_id)
-                self._verdicts.clear()  # a new indicator may claim values seen before
+        # A verdict older than one of these indicators does not know it: judge again then.
+        needed = max(prepared[i] for i in indicator_ids) if indicator_ids else 0
+        generation = len(prepared)
         wanted = set(indicator_ids)
         secrets = event_secrets(event.objects)
         found: dict[str, list[dict[str, Any]]] = {}
         for obj in event.objects.values():
+            if obj.get("type") not in SHAREABLE_TYPES:
+                continue  # a connection, a user account ...: never shared, nothing to judge
             value = obj.get("value")
             # Values repeat (a busy server is in every other record): an observable named by
             # its value alone is judged once, unless the event carries secrets to look for.
             key = (obj.get("type"), value) if not secrets and len(obj) == 2 else None
             verdict = self._verdicts.get(key) if key is not None else None
-            if verdict is None:
-                verdict = self._verdict(obj, secrets, event.time)
+            if verdict is None or verdict[2] < needed:
+                sco_, claimed_ = self._verdict(obj, secrets, event.time)
+                verdict = (sco_, claimed_, generation)
                 if key is not None:
                     if len(self._verdicts) >= _VERDICTS:
                         self._verdicts.clear()
                     self._verdicts[key] = verdict
-            sco, claimed = verdict
+            sco, claimed, _ = verdict
             if sco is None:
                 continue
             for indicator_id in wanted.intersection(claimed):
@@ -282,15 +293,7 @@ class Aggregator:
         shareable = self.policy.shareable(obj, secrets)
         if shareable is None:
             return None, frozenset()
-        stamp = stix_time(time)
-        alone = {
-            "type": "observed-data",
-            "first_observed": stamp,
-            "last_observed": stamp,
-            "number_observed": 1,
-            "objects": {"0": obj},
-        }
-        claimed = frozenset(self._comparisons.match(alone))
+        claimed = frozenset(self._comparisons.match_objects({"0": obj}, time))
         if not claimed:
             return None, claimed
         sco = {"type": shareable["type"], "spec_version": "2.1", "id": sco_id(shareable)}
