@@ -1,7 +1,9 @@
-"""Build the optional C loop of the pattern index; everything else is in pyproject.toml.
+"""Build the optional C loop of the pattern index and the C Zeek conn/dns line readers;
+everything else is in pyproject.toml.
 
 ``optional=True``: without a C compiler the install goes on and the index runs its
-pure-Python loop (``stixhub/stix/patterns/_index.py``), which gives the same answers.
+pure-Python loop (``stixhub/stix/patterns/_index.py``), the sensor its Python readers
+(``stixhub/sensor/readers/_zeek_fast.py``), which give the same answers.
 """
 
 from setuptools import Extension, setup
@@ -13,6 +15,12 @@ setup(
             ["src/stixhub/stix/patterns/_speedups.c"],
             optional=True,
             extra_compile_args=["-O2"],
-        )
+        ),
+        Extension(
+            "stixhub.sensor.readers._speedups",
+            ["src/stixhub/sensor/readers/_speedups.c"],
+            optional=True,
+            extra_compile_args=["-O2"],
+        ),
     ]
 )

@@ -169,6 +169,6 @@ class TestFastPath:
         paths += [corpus / "rita-proxy" / "conn.log", corpus / "rita-proxy" / "dns.log"]
         paths += [corpus / "wrccdc-2018" / "dns.first1000.log"]
         fast = {p: list(read_log(p)) for p in paths}
-        monkeypatch.setattr(zeek_tsv, "fast_builder", lambda *args: None)
+        monkeypatch.setattr(zeek_tsv, "_fast_reader", lambda *args: None)
         for path in paths:
             assert list(read_log(path)) == fast[path], path

@@ -65,9 +65,11 @@ def iter_lines(
     ``stop`` is set and everything written so far has been given.
     """
     if not follow or _is_gzip(path):
-        yield from _read_once(path)
-        return
-    stop = stop or threading.Event()
+        return _read_once(path)  # the reader's generator itself: a level less per line
+    return _follow(path, stop or threading.Event())
+
+
+def _follow(path: Path, stop: threading.Event) -> Iterator[tuple[int, str]]:
     while True:
         text = open_text(path)
         with text:

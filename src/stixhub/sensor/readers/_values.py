@@ -2,31 +2,89 @@
 
 Every function returns None for a value that is no value of its kind: a reader then emits no
 observable for it, which is what the Zeek placeholders (``-``, ``(empty)``) and broken fields
-must become. The address and name spellings are cached: a log names the same few thousand
-hosts again and again, and ``ipaddress`` costs microseconds per call.
+must become. The address and name spellings are memoised (``Memo``): a log names the same
+few thousand hosts again and again, and ``ipaddress`` costs microseconds per call.
 """
 
 import re
-from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_address
+from typing import Any, Final
 
 __all__ = [
+    "IP_OBJECTS",
+    "NAME_OBJECTS",
+    "Memo",
     "domain_names",
     "hash_algorithm",
     "ip_object",
+    "name_objects",
     "url_of",
     "zeek_unescape",
 ]
 
-_CACHE = 1 << 14  # per cache; bounds their memory to a few MiB
+_CACHE = 1 << 15  # entries per generation of each memo; two generations at most
 _LABEL = re.compile(r"[^\s/\\@:?#\[\]\"'<>|,;]+")
 _ZEEK_ESCAPE = re.compile(r"\\(?:x([0-9A-Fa-f]{2})|(\\))")
 _HASHES = {32: "MD5", 40: "SHA-1", 64: "SHA-256", 128: "SHA-512"}
 _HEX = frozenset("0123456789abcdef")
 _OCTET = {str(n): n for n in range(256)}  # canonical spellings only: no "01", no "+1"
+_IPV4_CHARS = "0123456789."
+_MISSING: Final[Any] = object()
 
 
-@lru_cache(maxsize=_CACHE)
+class Memo:
+    """A bounded memo of a pure function, cheaper on a hit than ``lru_cache``.
+
+    Two generations of plain dicts: lookups go to ``hot``; when it is full, it becomes the
+    old generation and starts empty again, and a value found in the old generation moves
+    back to ``hot``. So what is used keeps its place, memory stays bounded by two
+    generations, and each miss costs O(1) amortised, unlike evicting one entry from a dict
+    in order. ``hot`` keeps its identity, so a hot loop may call ``hot.get`` itself and
+    come here only on a miss.
+    """
+
+    __slots__ = ("hot", "misses", "old", "size")
+
+    def __init__(self, size: int = _CACHE) -> None:
+        self.hot: dict[str, Any] = {}
+        self.old: dict[str, Any] = {}
+        self.size = size
+        self.misses = 0
+        """Lookups that found nothing: each one is a computation (hits are not counted)."""
+
+    def recall(self, key: str) -> Any:
+        """The value kept for ``key`` (moved back to ``hot``), or ``_MISSING``."""
+        value = self.hot.get(key, _MISSING)
+        if value is _MISSING:
+            value = self.old.get(key, _MISSING)
+            if value is _MISSING:
+                self.misses += 1
+                return _MISSING
+            self.keep(key, value)
+        return value
+
+    def keep(self, key: str, value: Any) -> None:
+        """Remember a value, starting a new generation when ``hot`` is full."""
+        hot = self.hot
+        if len(hot) >= self.size:
+            self.old = hot.copy()
+            hot.clear()
+        hot[key] = value
+
+    def clear(self) -> None:
+        """Forget everything (tests measure hit rates from an empty memo)."""
+        self.hot.clear()
+        self.old = {}
+        self.misses = 0
+
+
+IP_OBJECTS = Memo()
+"""text -> ipv4-addr/ipv6-addr object (or None) of ``ip_object``."""
+NAME_OBJECTS = Memo()
+"""text -> tuple of domain-name objects of ``name_objects``."""
+_NAMES = Memo()
+
+
 def ip_object(text: str) -> dict[str, str] | None:
     """The ipv4-addr or ipv6-addr object of an address, canonical; None for no address.
 
@@ -35,12 +93,22 @@ def ip_object(text: str) -> dict[str, str] | None:
     an interface of the sensor, not part of the address, and is dropped. The caller must not
     change the returned dict: it is shared by every event that names the address.
     """
+    obj = IP_OBJECTS.recall(text)
+    if obj is _MISSING:
+        address, _, _zone = text.strip().partition("%")
+        if address.startswith("[") and address.endswith("]"):
+            address = address[1:-1]
+        if ":" not in address and address.strip(_IPV4_CHARS):
+            return None  # a name: no IPv4 spelling has other characters; not worth a place
+        obj = _ip_object(text, address)
+        IP_OBJECTS.keep(text, obj)
+    return obj  # type: ignore[no-any-return]
+
+
+def _ip_object(text: str, address: str) -> dict[str, str] | None:
     parts = text.split(".")
     if len(parts) == 4 and all(_OCTET.get(p) is not None for p in parts):
         return {"type": "ipv4-addr", "value": text}  # the common case, without ipaddress
-    address, _, _zone = text.strip().partition("%")
-    if address.startswith("[") and address.endswith("]"):
-        address = address[1:-1]
     try:
         parsed = ip_address(address)
     except ValueError:
@@ -54,7 +122,15 @@ def ip_object(text: str) -> dict[str, str] | None:
     return {"type": "ipv4-addr", "value": str(parsed)}
 
 
-@lru_cache(maxsize=_CACHE)
+def name_objects(text: str) -> tuple[dict[str, str], ...]:
+    """The domain-name objects of ``domain_names(text)``, shared like ``ip_object``'s."""
+    objs = NAME_OBJECTS.recall(text)
+    if objs is _MISSING:
+        objs = tuple({"type": "domain-name", "value": name} for name in domain_names(text))
+        NAME_OBJECTS.keep(text, objs)
+    return objs  # type: ignore[no-any-return]
+
+
 def domain_names(text: str) -> tuple[str, ...]:
     """The domain-name values of a host name: lower case, no trailing dot; () for none.
 
@@ -65,6 +141,14 @@ def domain_names(text: str) -> tuple[str, ...]:
     other characters no host name has, and a wildcard (``*.example.com``, from certificates)
     yield nothing.
     """
+    names = _NAMES.recall(text)
+    if names is _MISSING:
+        names = _domain_names(text)
+        _NAMES.keep(text, names)
+    return names  # type: ignore[no-any-return]
+
+
+def _domain_names(text: str) -> tuple[str, ...]:
     name = text.strip().rstrip(".").lower()
     if not name or not _LABEL.fullmatch(name) or name.startswith("*"):
         return ()

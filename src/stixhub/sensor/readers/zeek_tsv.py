@@ -17,7 +17,7 @@ from stixhub.sensor.readers._context import ReadContext
 from stixhub.sensor.readers._times import epoch_micros
 from stixhub.sensor.readers._values import zeek_unescape
 from stixhub.sensor.readers._zeek import FIELDS, zeek_objects
-from stixhub.sensor.readers._zeek_fast import Builder, fast_builder
+from stixhub.sensor.readers._zeek_fast import LineReader, fast_reader
 
 __all__ = ["ZEEK_TSV_MAGIC", "read_zeek_tsv"]
 
@@ -66,6 +66,9 @@ class _Header:
             self.types = rest.split(self.separator)
             self.plan = None
 
+    def kind(self) -> str:
+        return f"zeek.{self.path}" if self.path else "zeek"
+
     def make_plan(self) -> list[tuple[str, int, bool]]:
         assert self.fields is not None
         types = self.types if self.types and len(self.types) == len(self.fields) else None
@@ -88,14 +91,23 @@ def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
     source = ctx.source
     header = _Header()
     plan: list[tuple[str, int, bool]] | None = None
-    fast: Builder | None = None
+    fast: LineReader | None = None
     width = 0
     kind = "zeek"
     for number, line in lines:
+        if fast is not None:
+            event = fast(line, number)
+            if event is not None:
+                stats.lines += 1
+                stats.events += 1
+                ctx.fallback_time = event.time
+                yield event
+                continue
         stats.lines += 1
         if line.startswith("#"):
             header.read(line)
             plan = None
+            fast = None
             continue
         if not line:
             stats.skipped += 1
@@ -104,20 +116,14 @@ def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
             if header.fields is None:
                 stats.bad(number, "a data line before the #fields header")
                 continue
-            plan = header.make_plan()
-            width = len(header.fields)
-            fast = fast_builder(
-                header.path, header.fields, header.unset, header.empty, header.set_separator
-            )
-            kind = f"zeek.{header.path}" if header.path else "zeek"
+            plan, width, kind = header.make_plan(), len(header.fields), header.kind()
+            fast = _fast_reader(header, plan, source, kind)
         cols = line.split(header.separator)
         if len(cols) != width:
             stats.bad(number, f"{len(cols)} columns where #fields names {width}")
             continue
         escaped = "\\" in line
-        objects = fast(cols) if fast is not None and not escaped else None
-        if objects is None:
-            objects = zeek_objects(_record(cols, plan, header, escaped), header.path)
+        objects = zeek_objects(_record(cols, plan, header, escaped), header.path)
         time = ctx.fallback_time
         if header.ts >= 0:
             try:
@@ -130,6 +136,22 @@ def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
             continue
         stats.events += 1
         yield Event(time, objects, source, number, kind)
+
+
+def _fast_reader(
+    header: _Header, plan: list[tuple[str, int, bool]], source: str, kind: str
+) -> LineReader | None:
+    """The straight-line reader of a standard conn or dns header, if its columns allow one."""
+    assert header.fields is not None
+    containers = {name for name, _, container in plan if container}
+    if header.path == "dns" and "answers" not in containers:
+        return None  # answers not a vector: the general path reads it as one value
+    if containers & {"service", "query"}:
+        return None
+    markers = (header.separator, header.set_separator, header.empty, header.unset)
+    if not all(markers) or header.separator == header.set_separator:
+        return None
+    return fast_reader(header.path, header.fields, markers, source, kind)
 
 
 def _record(
