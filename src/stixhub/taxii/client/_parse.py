@@ -12,6 +12,7 @@ import httpx
 
 from stixhub.stix import InvalidJSON, loads_untrusted
 from stixhub.taxii.client._errors import ErrorResource, InvalidResponse
+from stixhub.taxii.client._json import loads_response
 from stixhub.taxii.client._models import (
     ApiRoot,
     Collection,
@@ -66,7 +67,7 @@ def json_body(response: httpx.Response) -> dict[str, Any]:
             f"{where}: the answer is {content_type or 'without a media type'}, not TAXII 2.1 JSON"
         )
     try:
-        value = loads_untrusted(response.content, max_depth=_MAX_DEPTH)
+        value = loads_response(response.content, _MAX_DEPTH)
     except InvalidJSON as exc:
         raise InvalidResponse(f"{where}: {exc}") from None
     if not isinstance(value, dict):
