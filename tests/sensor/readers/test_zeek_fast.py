@@ -35,7 +35,7 @@ DNS_HEADER = (
 def line_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
     """Every test here runs on the C readers (``_speedups.c``) and on the Python ones.
 
-    Gives the counts of lines the line reader took (``fast``) and handed back (``general``),
+    Gives the counts of lines the block reader took (``fast``) and handed back (``general``),
     so a test can show the readers were used, not only that the output agrees.
     """
     if request.param == "c" and not _zeek_fast.has_c_readers():
@@ -49,10 +49,13 @@ def line_reader(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
         is_c = isinstance(reader, partial)
         assert is_c == (request.param == "c")
 
-        def read(line: str, number: int) -> Event | None:
-            event = reader(line, number)
-            counts["fast" if event is not None else "general"] += 1
-            return event
+        def read(lines: list[str], start: int, first: int, out: list[Event]) -> int:
+            before = len(out)
+            stop = reader(lines, start, first, out)
+            assert len(out) - before == stop - start  # one event per line taken
+            counts["fast"] += stop - start
+            counts["general"] += stop < len(lines)  # the line handed back
+            return stop
 
         return read
 

@@ -15,7 +15,7 @@ from stixhub.sensor._errors import UnsupportedLog
 from stixhub.sensor.events import Event
 from stixhub.sensor.readers._context import ReadContext
 from stixhub.sensor.readers._detect import FORMATS, detect_format
-from stixhub.sensor.readers._source import iter_lines
+from stixhub.sensor.readers._source import iter_blocks, iter_lines
 from stixhub.sensor.readers._stats import MAX_REASONS, Malformed, ReadStats
 from stixhub.sensor.readers.mapped import FieldMapping, load_mapping, parse_mapping, read_mapped
 from stixhub.sensor.readers.suricata import read_suricata
@@ -84,9 +84,9 @@ def _events(
     stop: threading.Event | None,
 ) -> Iterator[Event]:
     """The reader's own generator, not one wrapped around it: a level less per event."""
-    lines = iter_lines(path, follow=follow, stop=stop)
     if found == "zeek-tsv":
-        return read_zeek_tsv(lines, ctx)
+        return read_zeek_tsv(iter_blocks(path, follow=follow, stop=stop), ctx)
+    lines = iter_lines(path, follow=follow, stop=stop)
     if found == "zeek-json":
         stem = path.name.partition(".")[0]
         return read_zeek_json(lines, ctx, stem if stem in _ZEEK_LOGS else "")

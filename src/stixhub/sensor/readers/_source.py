@@ -17,10 +17,12 @@ from typing import IO
 
 from stixhub.sensor._errors import UnsupportedLog
 
-__all__ = ["GZIP_MAGIC", "iter_lines", "open_text", "peek_lines"]
+__all__ = ["GZIP_MAGIC", "iter_blocks", "iter_lines", "open_text", "peek_lines"]
 
 GZIP_MAGIC = b"\x1f\x8b"
 _POLL_SECONDS = 0.05
+_BLOCK_CHARS = 1 << 14
+"""About how much text ``iter_blocks`` reads at a time: about a hundred lines."""
 
 
 def _is_gzip(path: Path) -> bool:
@@ -69,6 +71,20 @@ def iter_lines(
     return _follow(path, stop or threading.Event())
 
 
+def iter_blocks(
+    path: Path, *, follow: bool = False, stop: threading.Event | None = None
+) -> Iterator[tuple[int, list[str]]]:
+    """(number of the first line, lines) for the lines ``iter_lines`` gives, in blocks.
+
+    Read once, a block is what ``readlines`` gives for about 16 KiB of text, each line with
+    its end still on (a reader strips it, ``rstrip("\\r\\n")``, as ``iter_lines`` does);
+    followed, each line is a block of its own, given as soon as it is complete.
+    """
+    if not follow or _is_gzip(path):
+        return _blocks_once(path)
+    return ((number, [line]) for number, line in _follow(path, stop or threading.Event()))
+
+
 def _follow(path: Path, stop: threading.Event) -> Iterator[tuple[int, str]]:
     while True:
         text = open_text(path)
@@ -108,5 +124,16 @@ def _read_once(path: Path) -> Iterator[tuple[int, str]]:
         try:
             for number, line in enumerate(text, 1):
                 yield number, line.rstrip("\r\n")
+        except (OSError, EOFError) as error:  # a damaged or truncated gzip stream
+            raise UnsupportedLog(f"cannot read {path}: {error}") from error
+
+
+def _blocks_once(path: Path) -> Iterator[tuple[int, list[str]]]:
+    with open_text(path) as text:
+        number = 1
+        try:
+            while block := text.readlines(_BLOCK_CHARS):
+                yield number, block
+                number += len(block)
         except (OSError, EOFError) as error:  # a damaged or truncated gzip stream
             raise UnsupportedLog(f"cannot read {path}: {error}") from error

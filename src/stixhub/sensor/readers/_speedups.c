@@ -52,16 +52,23 @@ static PyObject *s_type, *s_value, *s_network_traffic, *s_protocols, *s_src_ref,
 static PyObject *s_src_port, *s_dst_port, *s_src_byte_count, *s_dst_byte_count;
 static PyObject *keys[MAX_KEYS]; /* "0".."63" */
 
+/* What a config tuple says, read once per block. */
 typedef struct {
-    const char *text;
-    Py_ssize_t start[MAX_COLUMNS + 1]; /* column i is text[start[i] : start[i+1] - 1] */
+    PyObject *config;
     Py_ssize_t width;
+    Py_ssize_t ix[9];
     char sep;
     char set_sep;
     const char *unset;
     Py_ssize_t unset_len;
     const char *empty;
     Py_ssize_t empty_len;
+} Params;
+
+typedef struct {
+    const char *text;
+    Py_ssize_t start[MAX_COLUMNS + 1]; /* column i is text[start[i] : start[i+1] - 1] */
+    const Params *p;
 } Line;
 
 static inline const char *
@@ -88,43 +95,66 @@ all_digits(const char *p, Py_ssize_t n)
     return 1;
 }
 
-/* Split the line into exactly width columns; 0 when it is not an ASCII line without
- * backslashes with that many columns (the general path reads those). */
+/* The config's numbers and markers; 0 (with an exception) when it is not one. */
 static int
-split_line(Line *ln, PyObject *line, PyObject *config)
+read_params(Params *p, PyObject *config, int indices)
 {
-    if (!PyUnicode_Check(line) || !PyUnicode_IS_ASCII(line)) {
+    if (!PyTuple_Check(config) || PyTuple_GET_SIZE(config) != C_SIZE) {
+        PyErr_SetString(PyExc_TypeError, "a reader config tuple is needed");
         return 0;
     }
-    ln->width = PyLong_AsSsize_t(PyTuple_GET_ITEM(config, C_WIDTH));
-    if (ln->width < 1 || ln->width > MAX_COLUMNS) {
+    p->config = config;
+    p->width = PyLong_AsSsize_t(PyTuple_GET_ITEM(config, C_WIDTH));
+    for (int i = 0; i < indices; i++) {
+        p->ix[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(config, C_I0 + i));
+        if (p->ix[i] < 0 || p->ix[i] >= p->width) {
+            break;
+        }
+    }
+    if (PyErr_Occurred()) {
         return 0;
     }
     PyObject *marks[4];
     for (int i = 0; i < 4; i++) {
         marks[i] = PyTuple_GET_ITEM(config, C_SEP + i);
         if (!PyUnicode_Check(marks[i]) || !PyUnicode_IS_ASCII(marks[i])) {
+            PyErr_SetString(PyExc_ValueError, "reader markers must be ASCII text");
             return 0;
         }
     }
-    if (PyUnicode_GET_LENGTH(marks[0]) != 1 || PyUnicode_GET_LENGTH(marks[1]) != 1) {
+    int bad = p->width < 1 || p->width > MAX_COLUMNS;
+    for (int i = 0; i < indices; i++) {
+        bad = bad || p->ix[i] < 0 || p->ix[i] >= p->width;
+    }
+    if (bad || PyUnicode_GET_LENGTH(marks[0]) != 1 || PyUnicode_GET_LENGTH(marks[1]) != 1) {
+        PyErr_SetString(PyExc_ValueError, "reader config out of range");
         return 0;
     }
-    ln->sep = ((const char *)PyUnicode_DATA(marks[0]))[0];
-    ln->set_sep = ((const char *)PyUnicode_DATA(marks[1]))[0];
-    ln->unset = PyUnicode_DATA(marks[2]);
-    ln->unset_len = PyUnicode_GET_LENGTH(marks[2]);
-    ln->empty = PyUnicode_DATA(marks[3]);
-    ln->empty_len = PyUnicode_GET_LENGTH(marks[3]);
-    const char *text = PyUnicode_DATA(line);
-    Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+    p->sep = ((const char *)PyUnicode_DATA(marks[0]))[0];
+    p->set_sep = ((const char *)PyUnicode_DATA(marks[1]))[0];
+    p->unset = PyUnicode_DATA(marks[2]);
+    p->unset_len = PyUnicode_GET_LENGTH(marks[2]);
+    p->empty = PyUnicode_DATA(marks[3]);
+    p->empty_len = PyUnicode_GET_LENGTH(marks[3]);
+    return 1;
+}
+
+/* Split an ASCII line into exactly width columns; 0 when it has another number of
+ * columns or a backslash (the general path reads those). */
+static int
+split_line(Line *ln, const Params *p, const char *text, Py_ssize_t n)
+{
     Py_ssize_t columns = 1;
+    if (n > 0 && text[0] == '#') {
+        return 0; /* a header or comment line, whatever its columns */
+    }
     ln->text = text;
+    ln->p = p;
     ln->start[0] = 0;
     for (Py_ssize_t i = 0; i < n; i++) {
         char c = text[i];
-        if (c == ln->sep) {
-            if (columns >= ln->width) {
+        if (c == p->sep) {
+            if (columns >= p->width) {
                 return 0;
             }
             ln->start[columns++] = i + 1;
@@ -133,7 +163,7 @@ split_line(Line *ln, PyObject *line, PyObject *config)
             return 0;
         }
     }
-    if (columns != ln->width) {
+    if (columns != p->width) {
         return 0;
     }
     ln->start[columns] = n + 1;
@@ -175,11 +205,22 @@ read_port(const Line *ln, Py_ssize_t i)
     return port > 65535 ? -1 : port;
 }
 
+/* An ASCII substring as a str, copied without decoding. */
+static PyObject *
+ascii_text(const char *p, Py_ssize_t n)
+{
+    PyObject *text = PyUnicode_New(n, 127);
+    if (text != NULL) {
+        memcpy(PyUnicode_DATA(text), p, (size_t)n);
+    }
+    return text;
+}
+
 /* memo.get(text) or fallback(text), as a new reference; NULL with an exception set. */
 static PyObject *
 remembered(PyObject *memo, PyObject *fallback, const char *p, Py_ssize_t n)
 {
-    PyObject *text = PyUnicode_FromStringAndSize(p, n);
+    PyObject *text = ascii_text(p, n);
     if (text == NULL) {
         return NULL;
     }
@@ -224,24 +265,25 @@ value_of(PyObject *obj)
 
 /* The event tuple (time, objects, source, number, kind) as an Event; steals objects. */
 static PyObject *
-make_event(PyObject *config, long long micros, PyObject *objects, PyObject *number)
+make_event(PyObject *config, long long micros, PyObject *objects, Py_ssize_t line_number)
 {
-    PyTypeObject *type = (PyTypeObject *)PyTuple_GET_ITEM(config, C_EVENT);
-    PyObject *time = PyLong_FromLongLong(micros);
-    if (time == NULL) {
+    PyObject *number = PyLong_FromSsize_t(line_number);
+    if (number == NULL) {
         Py_DECREF(objects);
         return NULL;
     }
-    PyObject *event = type->tp_alloc(type, 5);
+    PyTypeObject *type = (PyTypeObject *)PyTuple_GET_ITEM(config, C_EVENT);
+    PyObject *time = PyLong_FromLongLong(micros);
+    PyObject *event = time == NULL ? NULL : type->tp_alloc(type, 5);
     if (event == NULL) {
-        Py_DECREF(time);
+        Py_XDECREF(time);
+        Py_DECREF(number);
         Py_DECREF(objects);
         return NULL;
     }
     PyObject *source = PyTuple_GET_ITEM(config, C_SOURCE);
     PyObject *kind = PyTuple_GET_ITEM(config, C_KIND);
     Py_INCREF(source);
-    Py_INCREF(number);
     Py_INCREF(kind);
     PyTuple_SET_ITEM(event, 0, time);
     PyTuple_SET_ITEM(event, 1, objects);
@@ -267,7 +309,7 @@ set_long(PyObject *dict, PyObject *key, long long value)
 static PyObject *
 traffic_dict(PyObject *template, long src_port, long dst_port)
 {
-    PyObject *traffic = PyDict_New();
+    PyObject *traffic = _PyDict_NewPresized(8);
     if (traffic == NULL) {
         return NULL;
     }
@@ -292,7 +334,7 @@ read_count(const Line *ln, Py_ssize_t i, long long *count)
 {
     Py_ssize_t n;
     const char *p = col(ln, i, &n);
-    if (equals(p, n, ln->unset, ln->unset_len)) {
+    if (equals(p, n, ln->p->unset, ln->p->unset_len)) {
         return 0;
     }
     if (n < 1 || n > 18 || !all_digits(p, n)) {
@@ -362,26 +404,14 @@ objects_of(PyObject *a, PyObject *b, PyObject *traffic)
     return objects;
 }
 
-PyDoc_STRVAR(conn_doc, "conn(config, line, number, /)\n--\n\n"
-                       "The Event of a plain conn line; None for the general path.");
-
+/* The Event of one conn line (without its end); Py_None for the general path. */
 static PyObject *
-conn(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+conn_one(const Params *P, const char *text, Py_ssize_t n, Py_ssize_t line_number)
 {
-    if (nargs != 3 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != C_SIZE) {
-        PyErr_SetString(PyExc_TypeError, "conn(config, line, number)");
-        return NULL;
-    }
-    PyObject *config = args[0];
-    Py_ssize_t ix[9];
-    for (int i = 0; i < 9; i++) {
-        ix[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(config, C_I0 + i));
-    }
-    if (PyErr_Occurred()) {
-        return NULL;
-    }
+    PyObject *config = P->config;
+    const Py_ssize_t *ix = P->ix;
     Line ln;
-    if (!split_line(&ln, args[1], config)) {
+    if (!split_line(&ln, P, text, n)) {
         Py_RETURN_NONE;
     }
     long long micros = read_ts(&ln, ix[0]);
@@ -403,22 +433,37 @@ conn(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     long long sent = 0, received = 0;
     int has_sent = read_count(&ln, ix[7], &sent);
     int has_received = read_count(&ln, ix[8], &received);
-    if (equals(pp, pn, ln.unset, ln.unset_len) || src_port < 0 || dst_port < 0 ||
+    if (equals(pp, pn, P->unset, P->unset_len) || src_port < 0 || dst_port < 0 ||
         has_sent < 0 || has_received < 0) {
         Py_DECREF(a);
         Py_DECREF(b);
         Py_RETURN_NONE;
     }
-    PyObject *key = Py_BuildValue("(s#s#)", pp, pn, sp, sn);
+    /* the table is this module's own: keyed "proto<sep>service" */
+    PyObject *key = PyUnicode_New(pn + 1 + sn, 127);
     if (key == NULL) {
         goto fail;
     }
-    PyObject *template = PyDict_GetItemWithError(PyTuple_GET_ITEM(config, C_PROTOCOLS), key);
+    memcpy(PyUnicode_DATA(key), pp, (size_t)pn);
+    ((char *)PyUnicode_DATA(key))[pn] = P->sep;
+    memcpy((char *)PyUnicode_DATA(key) + pn + 1, sp, (size_t)sn);
+    PyObject *table = PyTuple_GET_ITEM(config, C_PROTOCOLS);
+    PyObject *template = PyDict_GetItemWithError(table, key);
     if (template != NULL) {
         Py_INCREF(template);
     }
     else if (!PyErr_Occurred()) {
-        template = PyObject_Call(PyTuple_GET_ITEM(config, C_PROTOCOLS_OF), key, NULL);
+        PyObject *proto = ascii_text(pp, pn), *service = ascii_text(sp, sn);
+        if (proto != NULL && service != NULL) {
+            template = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(config, C_PROTOCOLS_OF),
+                                                    proto, service, NULL);
+        }
+        Py_XDECREF(proto);
+        Py_XDECREF(service);
+        if (template != NULL && PyList_Check(template) && PyDict_GET_SIZE(table) < 256 &&
+            PyDict_SetItem(table, key, template) < 0) {
+            Py_CLEAR(template);
+        }
     }
     Py_DECREF(key);
     if (template == NULL) {
@@ -441,7 +486,7 @@ conn(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     if (objects == NULL) {
         return NULL;
     }
-    return make_event(config, micros, objects, args[2]);
+    return make_event(config, micros, objects, line_number);
 fail:
     Py_DECREF(a);
     Py_DECREF(b);
@@ -499,12 +544,12 @@ add_answers(const Line *ln, PyObject *config, const char *p, Py_ssize_t n, PyObj
     PyObject *name_objects = PyTuple_GET_ITEM(config, C_NAME_OBJECTS);
     const char *end = p + n;
     while (1) {
-        const char *stop = memchr(p, ln->set_sep, (size_t)(end - p));
+        const char *stop = memchr(p, ln->p->set_sep, (size_t)(end - p));
         if (stop == NULL) {
             stop = end;
         }
         Py_ssize_t len = stop - p;
-        PyObject *text = PyUnicode_FromStringAndSize(p, len);
+        PyObject *text = ascii_text(p, len);
         if (text == NULL) {
             return -1;
         }
@@ -546,26 +591,14 @@ add_answers(const Line *ln, PyObject *config, const char *p, Py_ssize_t n, PyObj
     }
 }
 
-PyDoc_STRVAR(dns_doc, "dns(config, line, number, /)\n--\n\n"
-                      "The Event of a plain dns line; None for the general path.");
-
+/* The Event of one dns line (without its end); Py_None for the general path. */
 static PyObject *
-dns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+dns_one(const Params *P, const char *text, Py_ssize_t n, Py_ssize_t line_number)
 {
-    if (nargs != 3 || !PyTuple_Check(args[0]) || PyTuple_GET_SIZE(args[0]) != C_SIZE) {
-        PyErr_SetString(PyExc_TypeError, "dns(config, line, number)");
-        return NULL;
-    }
-    PyObject *config = args[0];
-    Py_ssize_t ix[8];
-    for (int i = 0; i < 8; i++) {
-        ix[i] = PyLong_AsSsize_t(PyTuple_GET_ITEM(config, C_I0 + i));
-    }
-    if (PyErr_Occurred()) {
-        return NULL;
-    }
+    PyObject *config = P->config;
+    const Py_ssize_t *ix = P->ix;
     Line ln;
-    if (!split_line(&ln, args[1], config)) {
+    if (!split_line(&ln, P, text, n)) {
         Py_RETURN_NONE;
     }
     long long micros = read_ts(&ln, ix[0]);
@@ -583,12 +616,12 @@ dns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t pn;
     const char *pp = col(&ln, ix[5], &pn);
     long src_port = read_port(&ln, ix[2]), dst_port = read_port(&ln, ix[4]);
-    if (equals(pp, pn, ln.unset, ln.unset_len) || src_port < 0 || dst_port < 0) {
+    if (equals(pp, pn, P->unset, P->unset_len) || src_port < 0 || dst_port < 0) {
         Py_DECREF(a);
         Py_DECREF(b);
         Py_RETURN_NONE;
     }
-    PyObject *proto = PyUnicode_FromStringAndSize(pp, pn);
+    PyObject *proto = ascii_text(pp, pn);
     if (proto == NULL) {
         goto fail;
     }
@@ -617,8 +650,8 @@ dns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
     Py_ssize_t an, qn;
     const char *ap = col(&ln, ix[7], &an);
     const char *qp = col(&ln, ix[6], &qn);
-    int answered = !equals(ap, an, ln.unset, ln.unset_len) &&
-                   !equals(ap, an, ln.empty, ln.empty_len);
+    int answered = !equals(ap, an, P->unset, P->unset_len) &&
+                   !equals(ap, an, P->empty, P->empty_len);
     if (answered) {
         seen = PySet_New(NULL);
         if (seen == NULL || PySet_Add(seen, value_of(a)) < 0 ||
@@ -634,7 +667,7 @@ dns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         return NULL;
     }
     int r = 0;
-    if (!equals(qp, qn, ln.unset, ln.unset_len)) {
+    if (!equals(qp, qn, P->unset, P->unset_len)) {
         PyObject *names = remembered(PyTuple_GET_ITEM(config, C_NAMES),
                                      PyTuple_GET_ITEM(config, C_NAME_OBJECTS), qp, qn);
         r = names == NULL ? -1 : add_names(objects, seen, names);
@@ -651,16 +684,87 @@ dns(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
         }
         Py_RETURN_NONE;
     }
-    return make_event(config, micros, objects, args[2]);
+    return make_event(config, micros, objects, line_number);
 fail:
     Py_DECREF(a);
     Py_DECREF(b);
     return NULL;
 }
 
+
+typedef PyObject *(*one_line)(const Params *, const char *, Py_ssize_t, Py_ssize_t);
+
+/* The loop of conn_block and dns_block: events of lines[start:] appended to out until a
+ * line the reader does not take; the index of that line (len(lines) when none). */
+static PyObject *
+read_block(PyObject *const *args, Py_ssize_t nargs, int indices, one_line one)
+{
+    if (nargs != 5 || !PyList_Check(args[1]) || !PyList_Check(args[4])) {
+        PyErr_SetString(PyExc_TypeError, "(config, lines, start, first_number, out)");
+        return NULL;
+    }
+    Params P;
+    if (!read_params(&P, args[0], indices)) {
+        return NULL;
+    }
+    PyObject *lines = args[1], *out = args[4];
+    Py_ssize_t i = PyLong_AsSsize_t(args[2]);
+    Py_ssize_t first = PyLong_AsSsize_t(args[3]);
+    if (PyErr_Occurred()) {
+        return NULL;
+    }
+    for (; i >= 0 && i < PyList_GET_SIZE(lines); i++) {
+        PyObject *line = PyList_GET_ITEM(lines, i);
+        if (!PyUnicode_Check(line) || !PyUnicode_IS_ASCII(line)) {
+            break;
+        }
+        const char *text = PyUnicode_DATA(line);
+        Py_ssize_t n = PyUnicode_GET_LENGTH(line);
+        while (n > 0 && (text[n - 1] == '\n' || text[n - 1] == '\r')) {
+            n--; /* the line's end, as str.rstrip("\r\n") */
+        }
+        Py_INCREF(line); /* a callback could change the list */
+        PyObject *event = one(&P, text, n, first + i);
+        Py_DECREF(line);
+        if (event == NULL) {
+            return NULL;
+        }
+        if (event == Py_None) {
+            Py_DECREF(event);
+            break;
+        }
+        int r = PyList_Append(out, event);
+        Py_DECREF(event);
+        if (r < 0) {
+            return NULL;
+        }
+    }
+    return PyLong_FromSsize_t(i);
+}
+
+PyDoc_STRVAR(conn_block_doc,
+             "conn_block(config, lines, start, first_number, out, /)\n--\n\n"
+             "Append the Events of lines[start:] to out up to the first line that is not plain\n"
+             "conn; its index (len(lines) when all were). first_number is lines[0]'s number.");
+
+static PyObject *
+conn_block(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    return read_block(args, nargs, 9, conn_one);
+}
+
+PyDoc_STRVAR(dns_block_doc, "dns_block(config, lines, start, first_number, out, /)\n--\n\n"
+                            "The same as conn_block for dns lines.");
+
+static PyObject *
+dns_block(PyObject *Py_UNUSED(module), PyObject *const *args, Py_ssize_t nargs)
+{
+    return read_block(args, nargs, 8, dns_one);
+}
+
 static PyMethodDef methods[] = {
-    {"conn", (PyCFunction)(void (*)(void))conn, METH_FASTCALL, conn_doc},
-    {"dns", (PyCFunction)(void (*)(void))dns, METH_FASTCALL, dns_doc},
+    {"conn_block", (PyCFunction)(void (*)(void))conn_block, METH_FASTCALL, conn_block_doc},
+    {"dns_block", (PyCFunction)(void (*)(void))dns_block, METH_FASTCALL, dns_block_doc},
     {NULL, NULL, 0, NULL},
 };
 

@@ -27,10 +27,17 @@ try:  # the same readers in C, built when a compiler was there at install (see _
 except ImportError:  # pragma: no cover - exercised where the extension is not built
     _speedups = None  # type: ignore[assignment]
 
-__all__ = ["LineReader", "fast_reader", "has_c_readers"]
+__all__ = ["BlockReader", "LineReader", "fast_reader", "has_c_readers"]
 
 LineReader = Callable[[str, int], Event | None]
 """(line, line number) -> its event, or None for the general path to read the line."""
+BlockReader = Callable[[list[str], int, int, list[Event]], int]
+"""(lines with their ends, start, number of lines[0], out) -> index of the first line not read.
+
+Appends the events of ``lines[start:]`` to ``out`` up to the first line the reader hands to
+the general path (the returned index; ``len(lines)`` when it read them all). One call per
+block of lines keeps the per-line work out of the interpreter.
+"""
 
 _MICROS = 1_000_000
 _KEYS = tuple(str(n) for n in range(64))
@@ -79,7 +86,7 @@ def fast_reader(  # noqa: PLR0911
     kind: str,
     *,
     use_c: bool = True,
-) -> LineReader | None:
+) -> BlockReader | None:
     """A line reader for a conn or dns header with the standard columns; None otherwise.
 
     ``header`` is (separator, set separator, empty marker, unset marker) of the file. The C
@@ -105,14 +112,28 @@ def fast_reader(  # noqa: PLR0911
     if path == "conn":
         indices = tuple(index[n] for n in _CONN_NEED)
         if in_c:
-            config = _c_config(width, indices, header, protocols.table, protocols.conn)
-            return partial(_speedups.conn, (*config, source, kind))
-        return _conn_reader(indices, width, header, protocols, source, kind)
+            config = _c_config(width, indices, header, {}, protocols.conn)
+            return partial(_speedups.conn_block, (*config, source, kind))
+        return _blocks(_conn_reader(indices, width, header, protocols, source, kind))
     indices = tuple(index[n] for n in _DNS_NEED)
     if in_c:
         config = _c_config(width, (*indices, -1), header, protocols.table, protocols.dns_log)
-        return partial(_speedups.dns, (*config, source, kind))
-    return _dns_reader(indices, width, header, protocols, source, kind)
+        return partial(_speedups.dns_block, (*config, source, kind))
+    return _blocks(_dns_reader(indices, width, header, protocols, source, kind))
+
+
+def _blocks(reader: LineReader) -> BlockReader:
+    """A block reader that calls a line reader on each line (what the C module does in C)."""
+
+    def read(lines: list[str], start: int, first: int, out: list[Event]) -> int:
+        for i in range(start, len(lines)):
+            event = reader(lines[i].rstrip("\r\n"), first + i)
+            if event is None:
+                return i
+            out.append(event)
+        return len(lines)
+
+    return read
 
 
 def _c_config(
@@ -122,7 +143,10 @@ def _c_config(
     table: dict[Any, list[str] | None],
     protocols_of: Callable[..., list[str] | None],
 ) -> tuple[Any, ...]:
-    """The tuple the C readers take (then source, kind): the enum atop ``_speedups.c``."""
+    """The tuple the C readers take (then source, kind): the enum atop ``_speedups.c``.
+
+    The conn table is the C reader's own (it keys it by one string, not a pair).
+    """
     sep, set_sep, empty, unset = header
     return (
         width,
@@ -196,7 +220,7 @@ def _conn_reader(  # noqa: PLR0915  one straight line, on purpose
 
     def conn(line: str, number: int) -> Event | None:  # noqa: PLR0911, PLR0912
         nonlocal last_whole, base
-        if line.count(sep) != gaps or "\\" in line or not line.isascii():
+        if line.count(sep) != gaps or "\\" in line or not line.isascii() or line[:1] == "#":
             return None
         cols = line.split(sep, cut)
         ts = cols[ti]
@@ -317,7 +341,7 @@ def _dns_reader(  # noqa: PLR0915  one straight line, on purpose
 
     def dns(line: str, number: int) -> Event | None:  # noqa: PLR0911, PLR0912, PLR0915
         nonlocal last_whole, base
-        if line.count(sep) != gaps or "\\" in line or not line.isascii():
+        if line.count(sep) != gaps or "\\" in line or not line.isascii() or line[:1] == "#":
             return None
         cols = line.split(sep, cut)
         ts = cols[ti]

@@ -17,7 +17,7 @@ from stixhub.sensor.readers._context import ReadContext
 from stixhub.sensor.readers._times import epoch_micros
 from stixhub.sensor.readers._values import zeek_unescape
 from stixhub.sensor.readers._zeek import FIELDS, zeek_objects
-from stixhub.sensor.readers._zeek_fast import LineReader, fast_reader
+from stixhub.sensor.readers._zeek_fast import BlockReader, fast_reader
 
 __all__ = ["ZEEK_TSV_MAGIC", "read_zeek_tsv"]
 
@@ -85,43 +85,72 @@ class _Header:
         return plan
 
 
-def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterator[Event]:
-    """The events of a Zeek TSV log; malformed lines are counted in ``ctx.stats``."""
+def read_zeek_tsv(blocks: Iterable[tuple[int, list[str]]], ctx: ReadContext) -> Iterator[Event]:
+    """The events of a Zeek TSV log; malformed lines are counted in ``ctx.stats``.
+
+    ``blocks`` are (number of the first line, lines with their ends) as ``iter_blocks``
+    gives them. A block goes to the conn/dns block reader when the header has one; each line
+    it hands back, and every line of other logs, is read here, by name. The counts of a
+    block the block reader took are added before its events are given.
+    """
+    reader = _Reader(ctx)
     stats = ctx.stats
-    source = ctx.source
-    header = _Header()
-    plan: list[tuple[str, int, bool]] | None = None
-    fast: LineReader | None = None
-    width = 0
-    kind = "zeek"
-    for number, line in lines:
-        if fast is not None:
-            event = fast(line, number)
+    events: list[Event] = []
+    for first, lines in blocks:
+        i, end = 0, len(lines)
+        while i < end:
+            fast = reader.fast
+            if fast is not None:
+                i = fast(lines, i, first, events)
+                if events:
+                    stats.lines += len(events)
+                    stats.events += len(events)
+                    ctx.fallback_time = events[-1].time
+                    yield from events
+                    events.clear()
+                if i >= end:
+                    break
+            event = reader.line(lines[i].rstrip("\r\n"), first + i)
+            i += 1
             if event is not None:
-                stats.lines += 1
-                stats.events += 1
-                ctx.fallback_time = event.time
                 yield event
-                continue
+
+
+class _Reader:
+    """The general path, one line at a time, and the block reader of the current header."""
+
+    def __init__(self, ctx: ReadContext) -> None:
+        self.ctx = ctx
+        self.header = _Header()
+        self.plan: list[tuple[str, int, bool]] | None = None
+        self.fast: BlockReader | None = None
+        self.width = 0
+        self.kind = "zeek"
+
+    def line(self, line: str, number: int) -> Event | None:
+        """The event of one line read by name; None for a header, skipped or bad line."""
+        stats, header, ctx = self.ctx.stats, self.header, self.ctx
         stats.lines += 1
         if line.startswith("#"):
             header.read(line)
-            plan = None
-            fast = None
-            continue
+            self.plan = None
+            self.fast = None
+            return None
         if not line:
             stats.skipped += 1
-            continue
+            return None
+        plan = self.plan
         if plan is None:
             if header.fields is None:
                 stats.bad(number, "a data line before the #fields header")
-                continue
-            plan, width, kind = header.make_plan(), len(header.fields), header.kind()
-            fast = _fast_reader(header, plan, source, kind)
+                return None
+            plan = self.plan = header.make_plan()
+            self.width, self.kind = len(header.fields), header.kind()
+            self.fast = _fast_reader(header, plan, ctx.source, self.kind)
         cols = line.split(header.separator)
-        if len(cols) != width:
-            stats.bad(number, f"{len(cols)} columns where #fields names {width}")
-            continue
+        if len(cols) != self.width:
+            stats.bad(number, f"{len(cols)} columns where #fields names {self.width}")
+            return None
         escaped = "\\" in line
         objects = zeek_objects(_record(cols, plan, header, escaped), header.path)
         time = ctx.fallback_time
@@ -133,14 +162,14 @@ def read_zeek_tsv(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
                 time = ctx.untimed(number, f"ts {cols[header.ts][:40]!r} is not a time")
         if not objects:
             stats.skipped += 1
-            continue
+            return None
         stats.events += 1
-        yield Event(time, objects, source, number, kind)
+        return Event(time, objects, ctx.source, number, self.kind)
 
 
 def _fast_reader(
     header: _Header, plan: list[tuple[str, int, bool]], source: str, kind: str
-) -> LineReader | None:
+) -> BlockReader | None:
     """The straight-line reader of a standard conn or dns header, if its columns allow one."""
     assert header.fields is not None
     containers = {name for name, _, container in plan if container}
