@@ -390,7 +390,7 @@ no:
 static PyObject *
 objects_of(PyObject *a, PyObject *b, PyObject *traffic)
 {
-    PyObject *objects = PyDict_New();
+    PyObject *objects = _PyDict_NewPresized(8);
     int bad = objects == NULL || PyDict_SetItem(objects, keys[0], a) < 0 ||
               PyDict_SetItem(objects, keys[1], b) < 0 ||
               PyDict_SetItem(objects, keys[2], traffic) < 0;
@@ -493,34 +493,62 @@ fail:
     return NULL;
 }
 
+/* The values an event has so far, to add each once; few, so a scan beats a set. */
+typedef struct {
+    int on;
+    Py_ssize_t n;
+    PyObject *values[MAX_KEYS]; /* borrowed: the objects dict holds their objects */
+} Seen;
+
+static int
+same_text(PyObject *x, PyObject *y)
+{
+    if (x == y) {
+        return 1;
+    }
+    if (!PyUnicode_CheckExact(x) || !PyUnicode_CheckExact(y)) {
+        return PyObject_RichCompareBool(x, y, Py_EQ);
+    }
+    Py_ssize_t n = PyUnicode_GET_LENGTH(x);
+    if (n != PyUnicode_GET_LENGTH(y) || PyUnicode_KIND(x) != PyUnicode_KIND(y)) {
+        return 0; /* str is canonical: equal text has equal kind */
+    }
+    return memcmp(PyUnicode_DATA(x), PyUnicode_DATA(y), (size_t)(n * PyUnicode_KIND(x))) == 0;
+}
+
 /* Add obj to objects under the next key unless its value was seen: 0 ok, 1 full, -1 error. */
 static int
-add_new(PyObject *objects, PyObject *seen, PyObject *obj)
+add_new(PyObject *objects, Seen *seen, PyObject *obj)
 {
-    PyObject *value;
-    if (seen != NULL) {
+    PyObject *value = NULL;
+    if (seen->on) {
         value = value_of(obj);
         if (value == NULL) {
             return -1;
         }
-        int known = PySet_Contains(seen, value);
-        if (known != 0) {
-            return known < 0 ? -1 : 0;
+        for (Py_ssize_t i = 0; i < seen->n; i++) {
+            int same = same_text(seen->values[i], value);
+            if (same != 0) {
+                return same < 0 ? -1 : 0;
+            }
         }
     }
     Py_ssize_t n = PyDict_GET_SIZE(objects);
     if (n >= MAX_KEYS) {
         return 1;
     }
-    if (seen != NULL && PySet_Add(seen, value) < 0) {
+    if (PyDict_SetItem(objects, keys[n], obj) < 0) {
         return -1;
     }
-    return PyDict_SetItem(objects, keys[n], obj);
+    if (seen->on) {
+        seen->values[seen->n++] = value; /* fewer values than objects: it fits */
+    }
+    return 0;
 }
 
 /* Add every object of a tuple of name objects: 0 ok, 1 full, -1 error. */
 static int
-add_names(PyObject *objects, PyObject *seen, PyObject *names)
+add_names(PyObject *objects, Seen *seen, PyObject *names)
 {
     if (!PyTuple_Check(names)) {
         PyErr_SetString(PyExc_TypeError, "name_objects must give a tuple");
@@ -535,52 +563,93 @@ add_names(PyObject *objects, PyObject *seen, PyObject *names)
     return 0;
 }
 
+/* A memo's object for text when it has a useful one (borrowed), else NULL; -1 on error. */
+static int
+memo_hit(PyObject *memo, PyObject *text, int names, PyObject **found)
+{
+    *found = PyDict_GetItemWithError(memo, text);
+    if (*found == NULL) {
+        return PyErr_Occurred() ? -1 : 0;
+    }
+    int useful = names ? PyObject_IsTrue(*found) : *found != Py_None;
+    if (useful <= 0) {
+        *found = NULL;
+    }
+    return useful < 0 ? -1 : 0;
+}
+
+/* One answer into objects: 0 ok, 1 for the general path, -1 error.
+ *
+ * A memo hit decides: an address found in the address memo is one, and a text found in
+ * the name memo with names is no address (domain_names gives () for every text ip_object
+ * reads) and no TXT record. So the look-ups may come in any order; the likelier memo goes
+ * first, because a failed look-up in a big dict is what costs (perf: most of the time).
+ * Without a hit, the order of the Python reader decides. */
+static int
+add_answer(PyObject *config, const char *p, Py_ssize_t len, PyObject *objects, Seen *seen)
+{
+    if (len >= 4 && memcmp(p, "TXT ", 4) == 0) {
+        return 0; /* TXT text: neither an address nor a name */
+    }
+    PyObject *text = ascii_text(p, len);
+    if (text == NULL) {
+        return -1;
+    }
+    PyObject *ips = PyTuple_GET_ITEM(config, C_IPS);
+    PyObject *names = PyTuple_GET_ITEM(config, C_NAMES);
+    int colon = len > 0 && memchr(p, ':', (size_t)len) != NULL; /* no name has one */
+    int address_like = colon || (len > 0 && p[len - 1] >= '0' && p[len - 1] <= '9');
+    PyObject *found = NULL;
+    int r = 0;
+    if (address_like && (r = memo_hit(ips, text, 0, &found)) == 0 && found != NULL) {
+        r = add_new(objects, seen, found);
+        goto done;
+    }
+    if (r == 0 && !colon && (r = memo_hit(names, text, 1, &found)) == 0 && found != NULL) {
+        r = add_names(objects, seen, found);
+        goto done;
+    }
+    if (r == 0 && !address_like && (r = memo_hit(ips, text, 0, &found)) == 0 &&
+        found != NULL) {
+        r = add_new(objects, seen, found);
+        goto done;
+    }
+    if (r < 0) {
+        goto done;
+    }
+    PyObject *obj = PyObject_CallOneArg(PyTuple_GET_ITEM(config, C_IP_OBJECT), text);
+    if (obj == NULL) {
+        r = -1;
+    }
+    else if (obj != Py_None) {
+        r = add_new(objects, seen, obj);
+    }
+    else if (len == 0 || colon) {
+        r = 1; /* host:port and other odd answers: the general path decides */
+    }
+    else {
+        PyObject *objs = PyObject_CallOneArg(PyTuple_GET_ITEM(config, C_NAME_OBJECTS), text);
+        r = objs == NULL ? -1 : add_names(objects, seen, objs);
+        Py_XDECREF(objs);
+    }
+    Py_XDECREF(obj);
+done:
+    Py_DECREF(text);
+    return r;
+}
+
 /* The answers of a dns line into objects: 0 ok, 1 for the general path, -1 error. */
 static int
 add_answers(const Line *ln, PyObject *config, const char *p, Py_ssize_t n, PyObject *objects,
-            PyObject *seen)
+            Seen *seen)
 {
-    PyObject *names_memo = PyTuple_GET_ITEM(config, C_NAMES);
-    PyObject *name_objects = PyTuple_GET_ITEM(config, C_NAME_OBJECTS);
     const char *end = p + n;
     while (1) {
         const char *stop = memchr(p, ln->p->set_sep, (size_t)(end - p));
         if (stop == NULL) {
             stop = end;
         }
-        Py_ssize_t len = stop - p;
-        PyObject *text = ascii_text(p, len);
-        if (text == NULL) {
-            return -1;
-        }
-        int r = 0;
-        PyObject *found = PyDict_GetItemWithError(names_memo, text); /* borrowed */
-        if (found != NULL && PyObject_IsTrue(found) == 1) {
-            r = add_names(objects, seen, found); /* names known to have names are no address */
-        }
-        else if (PyErr_Occurred()) {
-            r = -1;
-        }
-        else if (!(len >= 4 && memcmp(p, "TXT ", 4) == 0)) {
-            PyObject *obj = remembered(PyTuple_GET_ITEM(config, C_IPS),
-                                       PyTuple_GET_ITEM(config, C_IP_OBJECT), p, len);
-            if (obj == NULL) {
-                r = -1;
-            }
-            else if (obj != Py_None) {
-                r = add_new(objects, seen, obj);
-            }
-            else if (len == 0 || memchr(p, ':', (size_t)len) != NULL) {
-                r = 1; /* host:port and other odd answers: the general path decides */
-            }
-            else {
-                PyObject *names = PyObject_CallOneArg(name_objects, text);
-                r = names == NULL ? -1 : add_names(objects, seen, names);
-                Py_XDECREF(names);
-            }
-            Py_XDECREF(obj);
-        }
-        Py_DECREF(text);
+        int r = add_answer(config, p, stop - p, objects, seen);
         if (r != 0) {
             return r;
         }
@@ -646,37 +715,28 @@ dns_one(const Params *P, const char *text, Py_ssize_t n, Py_ssize_t line_number)
     if (traffic == NULL) {
         goto fail;
     }
-    PyObject *seen = NULL;
     Py_ssize_t an, qn;
     const char *ap = col(&ln, ix[7], &an);
     const char *qp = col(&ln, ix[6], &qn);
-    int answered = !equals(ap, an, P->unset, P->unset_len) &&
-                   !equals(ap, an, P->empty, P->empty_len);
-    if (answered) {
-        seen = PySet_New(NULL);
-        if (seen == NULL || PySet_Add(seen, value_of(a)) < 0 ||
-            PySet_Add(seen, value_of(b)) < 0) {
-            Py_XDECREF(seen);
-            Py_DECREF(traffic);
-            goto fail;
-        }
-    }
+    Seen seen;
+    seen.on = !equals(ap, an, P->unset, P->unset_len) && !equals(ap, an, P->empty, P->empty_len);
+    seen.n = 2;
+    seen.values[0] = value_of(a); /* checked by two_addresses; a and b stay in objects */
+    seen.values[1] = value_of(b);
     PyObject *objects = objects_of(a, b, traffic);
     if (objects == NULL) {
-        Py_XDECREF(seen);
         return NULL;
     }
     int r = 0;
     if (!equals(qp, qn, P->unset, P->unset_len)) {
         PyObject *names = remembered(PyTuple_GET_ITEM(config, C_NAMES),
                                      PyTuple_GET_ITEM(config, C_NAME_OBJECTS), qp, qn);
-        r = names == NULL ? -1 : add_names(objects, seen, names);
+        r = names == NULL ? -1 : add_names(objects, &seen, names);
         Py_XDECREF(names);
     }
-    if (r == 0 && answered) {
-        r = add_answers(&ln, config, ap, an, objects, seen);
+    if (r == 0 && seen.on) {
+        r = add_answers(&ln, config, ap, an, objects, &seen);
     }
-    Py_XDECREF(seen);
     if (r != 0) {
         Py_DECREF(objects);
         if (r < 0) {
