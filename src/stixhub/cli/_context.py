@@ -6,12 +6,14 @@ Errors are not caught here: commands let the lower layers' typed errors through 
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from stixhub.settings import Settings
-from stixhub.store import SqlStore, open_store
+
+if TYPE_CHECKING:
+    from stixhub.store import SqlStore
 
 __all__ = ["HubContext", "db_option", "fail", "pass_hub"]
 
@@ -31,7 +33,7 @@ class HubContext:
     db: str | None = None
     config: str | None = None
     _settings: Settings | None = field(default=None, repr=False)
-    _store: SqlStore | None = field(default=None, repr=False)
+    _store: "SqlStore | None" = field(default=None, repr=False)
 
     def settings(self, **overrides: Any) -> Settings:
         """The settings: file, environment, then ``--db`` and the given overrides.
@@ -42,9 +44,15 @@ class HubContext:
             self._settings = Settings.load(self.config, db=self.db, **overrides)
         return self._settings
 
-    def store(self) -> SqlStore:
-        """The store on the configured database, closed when the command ends."""
+    def store(self) -> "SqlStore":
+        """The store on the configured database, closed when the command ends.
+
+        ``stixhub.store`` (SQLAlchemy, Alembic, the drivers) is imported on first use: a
+        command that never opens a database should not pay its half second of start-up.
+        """
         if self._store is None:
+            from stixhub.store import open_store  # noqa: PLC0415  see above
+
             self._store = open_store(self.settings().db)
             click.get_current_context().call_on_close(self._close)
         return self._store

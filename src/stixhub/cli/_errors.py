@@ -12,11 +12,9 @@ from collections.abc import Sequence
 from typing import Any, NoReturn
 
 import click
-from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from stixhub.settings import SettingsError
 from stixhub.stix import StixError
-from stixhub.store import AlreadyExists, DatabaseNotReady, InvalidName, NotFound, StoreError
 
 __all__ = [
     "EXIT_AUTH",
@@ -52,9 +50,27 @@ def exit_for(exc: BaseException) -> tuple[int, str] | None:
     A name that does not exist is bad usage (the caller named it); a duplicate is a job that
     could not be done. Database errors are reported by their first line: the rest is SQL and
     links, and would spread one error over many lines.
+
+    The store and SQLAlchemy are imported here, not at the top: they cost half a second of
+    CPU, which every command that never opens a database (``--help``, ``validate``) would
+    pay. A process that has not imported SQLAlchemy cannot have raised one of their errors.
     """
+    if isinstance(exc, SettingsError | StixError):
+        return EXIT_USAGE, _one_line(str(exc))
+    if "sqlalchemy" not in sys.modules:
+        return None
+    from sqlalchemy.exc import ArgumentError, SQLAlchemyError  # noqa: PLC0415  see above
+
+    from stixhub.store import (  # noqa: PLC0415  see above
+        AlreadyExists,
+        DatabaseNotReady,
+        InvalidName,
+        NotFound,
+        StoreError,
+    )
+
     code: int
-    if isinstance(exc, NotFound | InvalidName | DatabaseNotReady | SettingsError | StixError):
+    if isinstance(exc, NotFound | InvalidName | DatabaseNotReady):
         code = EXIT_USAGE
     elif isinstance(exc, AlreadyExists | StoreError):
         code = EXIT_FAILED

@@ -6,7 +6,7 @@ a set-up script run again: what exists is reported and left unchanged.
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -14,18 +14,9 @@ from stixhub.cli._context import HubContext, db_option, pass_hub
 from stixhub.cli._errors import BadInput
 from stixhub.cli._output import echo_table
 from stixhub.stix import MAX_JSON_INTEGER, StixError, parse_document
-from stixhub.store import (
-    AlreadyExists,
-    Collection,
-    SqlStore,
-    bind_identity,
-    check_identity,
-    hash_password,
-    hash_token,
-    make_engine,
-    migrate,
-    new_token,
-)
+
+if TYPE_CHECKING:
+    from stixhub.store import Collection, SqlStore
 
 __all__ = ["COMMANDS"]
 
@@ -42,6 +33,8 @@ def _note(message: str) -> None:
 @pass_hub
 def init(hub: HubContext) -> None:
     """Create the database schema, or migrate it to this version; safe to run again."""
+    from stixhub.store import make_engine, migrate  # noqa: PLC0415  slow to import, see _context
+
     engine = make_engine(hub.settings().db)
     try:
         revision = migrate(engine)
@@ -81,6 +74,8 @@ def api_root_add(
     exist_ok: bool,
 ) -> None:
     """Add the API root NAME, served at /NAME/."""
+    from stixhub.store import AlreadyExists  # noqa: PLC0415  slow to import, see _context
+
     limit = max_content_length or hub.settings().max_content_length
     try:
         hub.store().create_api_root(name, title, description, limit)
@@ -113,8 +108,8 @@ def collection() -> None:
 
 
 def _existing_collection(
-    store: SqlStore, api_root: str, title: str, collection_id: str | None
-) -> Collection | None:
+    store: "SqlStore", api_root: str, title: str, collection_id: str | None
+) -> "Collection | None":
     """The collection an ``add --exist-ok`` refers to: same id, or without one, same title."""
     collections = store.list_collections(api_root)
     if collection_id is not None:
@@ -163,6 +158,8 @@ def collection_add(
     Objects posted or loaded into it pass the STIX 2.1 validator; --strict and
     --refuse-warnings tighten what it refuses; --sightings-inbox makes it an inbox.
     """
+    from stixhub.store import AlreadyExists  # noqa: PLC0415  slow to import, see _context
+
     store = hub.store()
     try:
         created = store.create_collection(
@@ -253,6 +250,8 @@ _IDENTITY_FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 def _read_identity(hub: HubContext, path: Path) -> Any:
     """The one identity object of a file (alone, or the only identity of a bundle)."""
+    from stixhub.store import check_identity  # noqa: PLC0415  slow to import, see _context
+
     try:
         objects = parse_document(path.read_bytes(), max_depth=hub.settings().max_json_depth).objects
     except (OSError, StixError) as exc:
@@ -293,6 +292,12 @@ def account_add(
     hub: HubContext, name: str, password_stdin: bool, identity_file: Path | None, exist_ok: bool
 ) -> None:
     """Add the account NAME."""
+    from stixhub.store import (  # noqa: PLC0415  slow to import, see _context
+        AlreadyExists,
+        bind_identity,
+        hash_password,
+    )
+
     identity = None if identity_file is None else _read_identity(hub, identity_file)
     password_hash = hash_password(_read_password()) if password_stdin else None
     store = hub.store()
@@ -322,6 +327,8 @@ def account_identity(hub: HubContext, name: str, identity_file: Path | None, rem
     Sightings the account posts to a sightings inbox must name this identity as
     created_by_ref. Without FILE or --remove, print the bound identity's id.
     """
+    from stixhub.store import bind_identity  # noqa: PLC0415  slow to import, see _context
+
     store = hub.store()
     account_id = store.get_account(name).id
     if remove and identity_file is not None:
@@ -343,6 +350,8 @@ def account_identity(hub: HubContext, name: str, identity_file: Path | None, rem
 @pass_hub
 def account_password(hub: HubContext, name: str) -> None:
     """Set the password of NAME: prompted on a terminal, else read from stdin (first line)."""
+    from stixhub.store import hash_password  # noqa: PLC0415  slow to import, see _context
+
     store = hub.store()
     store.get_account(name)
     store.set_password(name, hash_password(_read_password()))
@@ -364,6 +373,8 @@ def token_add(hub: HubContext, name: str, label: str | None) -> None:
 
     Only a keyed hash is stored: the token cannot be shown again, only replaced.
     """
+    from stixhub.store import hash_token, new_token  # noqa: PLC0415  slow to import, see _context
+
     store = hub.store()
     store.get_account(name)
     secret = new_token()

@@ -15,7 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -30,7 +30,9 @@ from rich.progress import (
 from stixhub.cli._context import HubContext, db_option, pass_hub
 from stixhub.cli._errors import EXIT_FAILED, EXIT_PARTIAL, BadInput
 from stixhub.stix import StixError, parse_document
-from stixhub.store import AddOutcome, AddResult, add_objects
+
+if TYPE_CHECKING:
+    from stixhub.store import AddResult, Collection, Store
 
 __all__ = ["BATCH_SIZE", "COMMANDS"]
 
@@ -53,7 +55,9 @@ class _Tally:
     def total(self) -> int:
         return self.stored + self.unchanged + self.failed
 
-    def add(self, results: Sequence[AddResult], offset: int, label: str) -> None:
+    def add(self, results: "Sequence[AddResult]", offset: int, label: str) -> None:
+        from stixhub.store import AddOutcome  # noqa: PLC0415  slow to import, see _context
+
         for index, result in enumerate(results, start=offset + 1):
             if result.outcome == AddOutcome.STORED:
                 self.stored += 1
@@ -83,6 +87,15 @@ def _read(path: Path, max_depth: int) -> list[Any]:
     except (OSError, StixError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise BadInput(f"{path}: {message}") from None
+
+
+def add_objects(
+    store: "Store", collection: "Collection", objects: Sequence[Any], *, accept_stix20: bool
+) -> "list[AddResult]":
+    """``stixhub.store.add_objects``, imported on first use: the store is slow to import."""
+    from stixhub.store import add_objects as add  # noqa: PLC0415  see the docstring
+
+    return add(store, collection, objects, accept_stix20=accept_stix20)
 
 
 @contextmanager

@@ -15,7 +15,7 @@ import os
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
@@ -57,9 +57,11 @@ from stixhub.sensor import (
     sense,
 )
 from stixhub.sensor._privacy import SHARE_MODES
-from stixhub.sources import Credentials, SourceError, read_source
 from stixhub.stix import StixError
 from stixhub.stix.markings import TLP_VERSIONS, TlpVersion, parse_tlp, tlp_marking_id
+
+if TYPE_CHECKING:
+    from stixhub.sources import Credentials
 
 __all__ = ["COMMANDS"]
 
@@ -281,6 +283,10 @@ def sense_command(
     internal leaves (see --private-range, --own-domain, --share-observables). Reports wait
     in the spool folder while the hub is unreachable and go out on the next run.
     """  # fmt: skip
+    # The sources pull in the store (SQLAlchemy, Alembic): half a second of CPU that every
+    # other command would pay at start-up if imported at the top.
+    from stixhub.sources import SourceError, read_source  # noqa: PLC0415  see above
+
     if report is None and not dry_run:
         raise click.UsageError("give --report URL COLLECTION, or --dry-run")
     auth = _credentials(user, password_stdin, token, None, None)
@@ -333,8 +339,10 @@ def sense_command(
         )
 
 
-def _source_credentials(auth: Auth | None) -> Credentials:
+def _source_credentials(auth: Auth | None) -> "Credentials":
     """The same credentials for a TAXII indicator source as for the report."""
+    from stixhub.sources import Credentials  # noqa: PLC0415  slow to import, see sense_command
+
     if isinstance(auth, BasicAuth):
         return Credentials(user=auth.username, password=auth.password)
     if isinstance(auth, BearerToken):

@@ -5,6 +5,7 @@ counted); this module only prints them, as a table for people or JSON for script
 """
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 import orjson
@@ -13,7 +14,9 @@ from rich.console import Console
 from rich.table import Table
 
 from stixhub.cli._context import HubContext, db_option, pass_hub
-from stixhub.store import SightingSummary, sightings_summary
+
+if TYPE_CHECKING:
+    from stixhub.store import SightingSummary
 
 __all__ = ["COMMANDS"]
 
@@ -27,7 +30,7 @@ def sightings() -> None:
     """What organisations reported to the hub's sightings inboxes."""
 
 
-def _table(rows: list[SightingSummary]) -> Table:
+def _table(rows: "list[SightingSummary]") -> Table:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("SIGHTING_OF_REF", no_wrap=True)
     for name in ("ORGANISATIONS", "SIGHTINGS", "COUNT"):
@@ -61,6 +64,8 @@ def summary(hub: HubContext, since: str | None, as_json: bool) -> None:
 
     Newest last_seen first. Organisations are distinct created_by_ref identities.
     """
+    from stixhub.store import sightings_summary  # noqa: PLC0415  slow to import, see _context
+
     rows = sightings_summary(hub.store(), since=since)
     if as_json:
         items = [

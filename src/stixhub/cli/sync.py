@@ -7,11 +7,10 @@ feed), 1 the server, the network or the target failed (run again: it resumes).
 """
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 import orjson
-from sqlalchemy.engine import make_url
 
 from stixhub.cli._context import HubContext, pass_hub
 from stixhub.cli._errors import EXIT_PARTIAL, BadInput
@@ -24,26 +23,17 @@ from stixhub.cli.remote import (
     remote_options,
     resolve_collection,
 )
-from stixhub.client import Query
-from stixhub.store import NotFound, SqlStore, open_store
-from stixhub.sync import (
-    FolderError,
-    FolderTarget,
-    StateError,
-    StoreTarget,
-    SyncBusy,
-    SyncReport,
-    Target,
-    client_source,
-    run_sync,
-)
+
+if TYPE_CHECKING:
+    from stixhub.store import SqlStore
+    from stixhub.sync import SyncReport, Target
 
 __all__ = ["COMMANDS"]
 
 MAX_REFUSALS_SHOWN = 50
 
 
-def _summary(report: SyncReport) -> dict[str, Any]:
+def _summary(report: "SyncReport") -> dict[str, Any]:
     return {
         "resumed": report.resumed,
         "run": vars(report.run),
@@ -60,8 +50,17 @@ def _open_target(
     into_collection: str | None,
     origin: str,
     accept_stix20: bool,
-) -> tuple[Target, str, SqlStore | None]:
-    """The target, the name its state file records, and the store to close (if any)."""
+) -> "tuple[Target, str, SqlStore | None]":
+    """The target, the name its state file records, and the store to close (if any).
+
+    ``stixhub.sync``, the store and SQLAlchemy are imported here and in ``sync``, not at the
+    top: they cost half a second of CPU that every other command would pay at start-up.
+    """
+    from sqlalchemy.engine import make_url  # noqa: PLC0415  see above
+
+    from stixhub.store import NotFound, open_store  # noqa: PLC0415  see above
+    from stixhub.sync import FolderError, FolderTarget, StoreTarget  # noqa: PLC0415  see above
+
     if into_dir is not None:
         try:
             return FolderTarget(into_dir), f"folder:{into_dir.resolve()}", None
@@ -118,6 +117,15 @@ def sync(
     resumes where it stopped and never stores an object twice. Objects the target refuses
     are reported (exit code 4) and the sync goes on past them.
     """
+    from stixhub.client import Query  # noqa: PLC0415  slow to import, see _open_target
+    from stixhub.sync import (  # noqa: PLC0415  slow to import, see _open_target
+        FolderError,
+        StateError,
+        SyncBusy,
+        client_source,
+        run_sync,
+    )
+
     if (into_dir is None) == (into_db is None):
         raise BadInput("give exactly one of --into DIR and --into-db DBURL")
     if (into_db is None) != (into_collection is None):
