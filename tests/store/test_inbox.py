@@ -15,9 +15,11 @@ from stixhub.store import (
     SqlStore,
     add_objects,
     bind_identity,
+    sightings_summary,
 )
 from tests.store._sightings import (
     TLP_AMBER_2,
+    TS,
     identity,
     indicator,
     ipv4,
@@ -34,9 +36,12 @@ INBOX = "c2ecd5a1-4b2e-4d0c-9c5b-6a2f55c3b1e7"
 OTHER_INBOX = "5b0d7e1c-2f9a-4c3e-8d6b-1a2b3c4d5e6f"
 
 
+LATER = "2024-06-01T10:00:00.000Z"
+
+
 class Setup:
-    """A hub with published, hidden and public intelligence, two inboxes and two accounts:
-    ``org1`` bound to identity 1, ``unbound`` with no identity."""
+    """A hub with published, hidden and public intelligence, two inboxes and three accounts:
+    ``org1`` bound to identity 1, ``org2`` bound to identity 2, ``unbound`` with none."""
 
     def __init__(self, store: SqlStore) -> None:
         self.store = store
@@ -52,11 +57,13 @@ class Setup:
             add_objects(store, store.find_collection(cid), [indicator(n)])
         add_objects(store, store.find_collection(OTHER_INBOX), [observed_data(9, None)])
         self.org1 = store.create_account("org1").id
+        self.org2 = store.create_account("org2").id
         self.unbound = store.create_account("unbound").id
-        for name in ("org1", "unbound"):
+        for name in ("org1", "org2", "unbound"):
             store.grant(name, INTEL, True, False)
             store.grant(name, INBOX, False, True)
         bind_identity(store, "org1", identity(1))
+        bind_identity(store, "org2", identity(2))
 
     def post(self, *objects: Any, account: int | None = -1) -> list[AddResult]:
         """Add objects to the inbox as org1 (default), another account or None (admin)."""
@@ -180,6 +187,150 @@ class TestRefused:
         assert "sightings inbox" not in message(refused)
 
 
+def later(obj: dict[str, Any], **changes: Any) -> dict[str, Any]:
+    """A newer version of an object (a marking-definition's version is its ``created``)."""
+    when = "created" if obj["type"] == "marking-definition" else "modified"
+    return {**obj, when: LATER, **changes}
+
+
+def versions_held(hub: Setup, object_id: str) -> list[str]:
+    """The versions the inbox holds of an object."""
+    return list(hub.store.get_origins(INBOX, object_id))
+
+
+class TestOnlyTheCreatorVersions:
+    """STIX 2.1 section 3.6: org2 cannot make new versions of org1's objects; org1 can."""
+
+    ORG1_REPORT = (
+        sighting(5, of=1, by=1, count=7),
+        identity(1),
+        observed_data(1, by=1),
+        statement(1, by=1),
+    )
+
+    def test_org2_is_refused_and_org1_data_is_unchanged(self, hub: Setup) -> None:
+        """Each newer version by org2, naming itself as creator, is refused in its own
+        status entry; the summary still shows org1's report."""
+        assert outcomes(hub.post(*self.ORG1_REPORT)) == [AddOutcome.STORED] * 4
+        before = sightings_summary(hub.store)
+        results = hub.post(
+            later(sighting(5, of=1, by=2, count=1)),
+            later(identity(1), name="Spoofed", created_by_ref=sid("identity", 2)),
+            later(observed_data(1, by=2)),
+            later(statement(1, by=2)),
+            account=hub.org2,
+        )
+        for result, obj in zip(results, self.ORG1_REPORT, strict=True):
+            assert result.id == obj["id"]
+            assert "held by this hub under another creator" in message(result)
+            assert versions_held(hub, str(obj["id"])) == [obj.get("modified", obj["created"])]
+        assert sightings_summary(hub.store) == before
+        (summary,) = before
+        assert (summary.organisations, summary.count) == (1, 7)
+
+    def test_org1_versions_its_own(self, hub: Setup) -> None:
+        """New versions by the creator are stored and the summary follows them."""
+        hub.post(*self.ORG1_REPORT)
+        results = hub.post(
+            later(sighting(5, of=1, by=1, count=9)),
+            later(identity(1), name="Organisation 1, renamed"),
+            later(observed_data(1, by=1)),
+            later(statement(1, by=1)),
+        )
+        assert outcomes(results) == [AddOutcome.STORED] * 4
+        assert versions_held(hub, sid("sighting", 5)) == [TS, LATER]
+        (summary,) = sightings_summary(hub.store)
+        assert (summary.organisations, summary.count) == (1, 9)
+
+    def test_a_bound_identity_is_held_before_it_is_posted(self, hub: Setup) -> None:
+        """org1's identity, known to the hub only as org1's binding, cannot be claimed by
+        org2 as an identity it created; a sensor identity nobody holds can."""
+        spoof = later(identity(1), name="Spoofed", created_by_ref=sid("identity", 2))
+        sensor = identity(8, created_by_ref=sid("identity", 2), identity_class="system")
+        refused, stored = hub.post(spoof, sensor, account=hub.org2)
+        assert "held by this hub under another creator" in message(refused)
+        assert stored.outcome == AddOutcome.STORED
+        assert hub.store.count_objects(INBOX) == 1
+
+    def test_a_sensor_identity_stays_with_its_creator(self, hub: Setup) -> None:
+        """org1's sensor identity cannot be versioned by org2; org1 may version it."""
+        sensor = identity(7, created_by_ref=sid("identity", 1), identity_class="system")
+        hub.post(sensor)
+        (refused,) = hub.post(later(sensor, created_by_ref=sid("identity", 2)), account=hub.org2)
+        assert "under another creator" in message(refused)
+        assert outcomes(hub.post(later(sensor, name="Sensor 7"))) == [AddOutcome.STORED]
+
+    def test_own_identity_keeps_its_creator(self, hub: Setup) -> None:
+        """The bound identity has no created_by_ref; a version adding one changes the
+        creator and is refused, even from its own account."""
+        (refused,) = hub.post(later(identity(1), created_by_ref=sid("identity", 1)))
+        assert "with the same created_by_ref" in message(refused)
+
+    def test_versions_held_anywhere_count(self, hub: Setup) -> None:
+        """A sighting org1 reported in another inbox is not org2's to version here: the
+        summary reads the latest version across inboxes."""
+        other = hub.store.find_collection(OTHER_INBOX)
+        add_objects(hub.store, other, [sighting(5, of=1, by=1, count=7)])
+        (refused,) = hub.post(later(sighting(5, of=1, by=2, count=1)), account=hub.org2)
+        assert "under another creator" in message(refused)
+        (summary,) = sightings_summary(hub.store)
+        assert (summary.organisations, summary.count) == (1, 7)
+
+    def test_the_refusal_reveals_nothing(self, hub: Setup) -> None:
+        """org2 may not read the inboxes: the message names neither org1 nor where or what
+        is held, and is the same for every type."""
+        hub.post(*self.ORG1_REPORT)
+        results = hub.post(
+            later(sighting(5, of=1, by=2)), later(statement(1, by=2)), account=hub.org2
+        )
+        texts = {message(r).replace(r.id, "X") for r in results}
+        assert len(texts) == 1
+        (text,) = texts
+        for secret in (sid("identity", 1), "Organisation 1", INBOX, "count", "7"):
+            assert secret not in text
+
+    def test_anonymous_objects_cannot_be_claimed(self, hub: Setup) -> None:
+        """A marking held without a creator (an administrator's) cannot be versioned by an
+        account naming itself."""
+        add_objects(hub.store, hub.store.find_collection(INTEL), [statement(3, by=None)])
+        (refused,) = hub.post(later(statement(3, by=1)))
+        assert "under another creator" in message(refused)
+
+    def test_tlp_markings_may_be_reposted(self, hub: Setup) -> None:
+        """The fixed TLP markings are nobody's to change and anybody's to include."""
+        hub.post(TLP_AMBER_2)
+        (again,) = hub.post(TLP_AMBER_2, account=hub.org2)
+        assert again.outcome == AddOutcome.UNCHANGED
+
+
+class TestObservables:
+    """Cyber-observables have no creator: an inbox keeps the first content of each id."""
+
+    def test_same_content_is_unchanged(self, hub: Setup) -> None:
+        """Two organisations seeing the same address post the same object."""
+        hub.post(ipv4(1))
+        (again,) = hub.post(ipv4(1), account=hub.org2)
+        assert again.outcome == AddOutcome.UNCHANGED
+
+    def test_other_content_is_refused(self, hub: Setup) -> None:
+        """org2 cannot change the address org1's observed-data refers to, nor can one
+        envelope carry two contents for one id."""
+        hub.post(ipv4(1), observed_data(1, by=1))
+        (refused,) = hub.post({**ipv4(1), "value": "198.51.100.1"}, account=hub.org2)
+        assert "already held in this inbox with other content" in message(refused)
+        stored, twin = hub.post(ipv4(2), {**ipv4(2), "value": "198.51.100.2"})
+        assert stored.outcome == AddOutcome.STORED
+        assert "with other content" in message(twin)
+        assert len(versions_held(hub, sid("ipv4-addr", 1))) == 1
+
+    def test_other_inboxes_do_not_count(self, hub: Setup) -> None:
+        """Each inbox is its own observation record: an address held elsewhere is no
+        obstacle."""
+        other = hub.store.find_collection(OTHER_INBOX)
+        add_objects(hub.store, other, [{**ipv4(3), "value": "198.51.100.3"}])
+        assert outcomes(hub.post(ipv4(3))) == [AddOutcome.STORED]
+
+
 class TestAdministratorLoad:
     """Without an account (``stixhub load``) the binding does not apply; the rest does."""
 
@@ -195,6 +346,19 @@ class TestAdministratorLoad:
         )
         assert "needs created_by_ref" in message(anonymous)
         assert "is not an object this hub publishes" in message(unknown)
+
+    def test_creator_cannot_change(self, hub: Setup) -> None:
+        """Any creator may be loaded, but not a version with another creator than the held
+        one, within one envelope or across loads."""
+        first, second = hub.post(
+            sighting(5, of=1, by=5), later(sighting(5, of=1, by=6)), account=None
+        )
+        assert first.outcome == AddOutcome.STORED
+        assert "under another creator" in message(second)
+        (refused,) = hub.post(later(sighting(5, of=1, by=6)), account=None)
+        assert "under another creator" in message(refused)
+        (stored,) = hub.post(later(sighting(5, of=1, by=5)), account=None)
+        assert stored.outcome == AddOutcome.STORED
 
     def test_types_still_refused(self, hub: Setup) -> None:
         """An indicator is refused in an inbox whoever loads it."""
@@ -273,6 +437,25 @@ class TestIdentityBinding:
         """Binding to an account that does not exist is NotFound."""
         with pytest.raises(NotFound):
             bind_identity(hub.store, "nobody", identity(3))
+
+
+class TestHeldCreators:
+    """``held_creators``: who created the held versions of some ids."""
+
+    def test_collections_and_bindings(self, hub: Setup) -> None:
+        """Versions in any collection, inbox or not, and identities bound to accounts."""
+        hub.post(sighting(5, of=1, by=1), observed_data(1, by=1))
+        add_objects(hub.store, hub.store.find_collection(INTEL), [statement(3, by=None)])
+        ids = [sid("sighting", 5), sid("observed-data", 9), sid("marking-definition", 3)]
+        ids += [sid("identity", 1), sid("identity", 2), sid("indicator", 99)]
+        assert hub.store.held_creators(ids) == {
+            sid("sighting", 5): {sid("identity", 1)},
+            sid("observed-data", 9): {None},
+            sid("marking-definition", 3): {None},
+            sid("identity", 1): {None},
+            sid("identity", 2): {None},
+        }
+        assert hub.store.held_creators([]) == {}
 
 
 class TestPublishedObjects:

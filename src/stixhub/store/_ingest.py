@@ -57,13 +57,14 @@ def _check(obj: Any, collection: Collection, accept_stix20: bool) -> PreparedObj
 
 def _through_inbox(
     store: Store,
+    collection_id: str,
     results: list[AddResult | None],
     prepared: list[PreparedObject],
     passed: list[Any],
     account_id: int | None,
 ) -> list[PreparedObject]:
     """Record the inbox's refusals in ``results`` (open slots, in order); return what it takes."""
-    refusals = iter(inbox_refusals(store, passed, account_id))
+    refusals = iter(inbox_refusals(store, collection_id, passed, account_id))
     pending = iter(prepared)
     kept: list[PreparedObject] = []
     for index, result in enumerate(results):
@@ -104,6 +105,6 @@ def add_objects(
                 AddResult(failure.object_id, failure.version, AddOutcome.FAILED, failure.message)
             )
     if collection.sightings_inbox and prepared:
-        prepared = _through_inbox(store, results, prepared, passed, account_id)
+        prepared = _through_inbox(store, collection.id, results, prepared, passed, account_id)
     stored = iter(store.add_objects(collection.id, prepared, origin) if prepared else [])
     return [r if r is not None else next(stored) for r in results]

@@ -148,6 +148,10 @@ class Store(Protocol):
     def published_objects(self, object_ids: Iterable[str], account_id: int | None) -> set[str]:
         """The ids among these stored outside sightings inboxes (readable by the account)."""
 
+    def held_creators(self, object_ids: Iterable[str]) -> dict[str, set[str | None]]:
+        """For each of the ids the hub holds (any collection, or bound to an account), the
+        ``created_by_ref`` of each held version (None: a version without one)."""
+
     def sighting_facts(self) -> Iterator[SightingFacts]:
         """The latest version of each sighting in sightings inboxes, streamed in id order."""
 

@@ -919,6 +919,38 @@ class SqlStore:
                 )
         return found
 
+    def held_creators(self, object_ids: Iterable[str]) -> dict[str, set[str | None]]:
+        """The creators of every held version of these ids, for the inbox's creator rule.
+
+        A version is held in any collection (inbox or not: versions of one object are one
+        object wherever they are kept), and an identity bound to an account is held too, its
+        JSON being a version of it. As in ``published_objects``, the collections are chosen
+        first so each lookup walks the (collection, object id) index.
+        """
+        c, o, a = t.collections.c, t.objects.c, t.accounts.c
+        ids = sorted(set(object_ids))
+        held: dict[str, set[str | None]] = {}
+        creator = self._body_field("created_by_ref")
+        with self._read() as conn:
+            collections = list(conn.scalars(select(c.id)))
+            for start in range(0, len(ids), _IN_CHUNK):
+                chunk = ids[start : start + _IN_CHUNK]
+                if collections:
+                    rows = conn.execute(
+                        select(o.object_id, creator)
+                        .where(o.collection_id.in_(collections), o.object_id.in_(chunk))
+                        .distinct()
+                    )
+                    for object_id, by in rows:
+                        held.setdefault(object_id, set()).add(None if by is None else str(by))
+                bound = conn.execute(
+                    select(a.identity_ref, a.identity).where(a.identity_ref.in_(chunk))
+                )
+                for identity_ref, body in bound:
+                    by = orjson.loads(_as_bytes(body)).get("created_by_ref")
+                    held.setdefault(identity_ref, set()).add(None if by is None else str(by))
+        return held
+
     def _body_field(self, name: str) -> ColumnElement[object]:
         """A top-level property of the stored JSON, read by the database (NULL if absent)."""
         body = t.objects.c.body
