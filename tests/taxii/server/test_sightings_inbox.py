@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from stixhub.store import bind_identity
-from tests.store._sightings import identity, ipv4, sid, sighting
+from stixhub.store import bind_identity, sightings_summary
+from tests.store._sightings import identity, ipv4, observed_data, sid, sighting, statement
 from tests.taxii.server.conftest import HIDDEN, INTEL, SIGHTINGS, Hub, indicator
 
 
@@ -97,3 +97,50 @@ class TestInboxPost:
         again = post(inbox_hub, "reader", report)
         assert again["successes"][0]["message"] == "already stored; nothing changed"
         assert stored_ids(inbox_hub) == [sid("sighting", 1)]
+
+
+LATER = "2024-06-01T10:00:00.000Z"
+
+
+class TestOnlyTheCreatorVersions:
+    """Two organisations over TAXII: ``reader`` (identity 1) and ``writer`` (identity 2)."""
+
+    @pytest.fixture
+    def two_orgs(self, inbox_hub: Hub) -> Hub:
+        """The inbox hub with ``writer`` bound to identity 2 and reading Intel too."""
+        bind_identity(inbox_hub.store, "writer", identity(2))
+        inbox_hub.store.grant("writer", INTEL, True, False)
+        inbox_hub.store.grant("writer", SIGHTINGS, False, True)
+        return inbox_hub
+
+    def test_org2_cannot_version_org1s_objects(self, two_orgs: Hub) -> None:
+        """org2's newer sighting, identity, observed-data and marking are failures in the
+        status; org1's objects and the summary are as before; org1 may version its own."""
+        org1 = (
+            sighting(5, of=1, by=1, count=7),
+            identity(1),
+            observed_data(1, by=1),
+            statement(1, by=1),
+        )
+        assert post(two_orgs, "reader", *org1)["success_count"] == 4
+        before = sightings_summary(two_orgs.store)
+        status = post(
+            two_orgs,
+            "writer",
+            sighting(5, of=1, by=2, count=1, modified=LATER),
+            identity(1, name="Spoofed", created_by_ref=sid("identity", 2), modified=LATER),
+            {**observed_data(1, by=2), "modified": LATER},
+            {**statement(1, by=2), "created": LATER},
+        )
+        assert (status["success_count"], status["failure_count"]) == (0, 4)
+        for obj in org1:
+            assert "under another creator" in failures(status)[str(obj["id"])]
+        assert sightings_summary(two_orgs.store) == before
+        (summary,) = before
+        assert (summary.organisations, summary.count) == (1, 7)
+        response = two_orgs.get(two_orgs.url(SIGHTINGS, f"objects/{sid('identity', 1)}/"))
+        assert [o["name"] for o in response.json()["objects"]] == ["Organisation 1"]
+        own = post(two_orgs, "reader", sighting(5, of=1, by=1, count=9, modified=LATER))
+        assert own["success_count"] == 1
+        (summary,) = sightings_summary(two_orgs.store)
+        assert summary.count == 9
