@@ -1,5 +1,7 @@
 """The synced folder: its layout, the writer's guarantees and the public readers."""
 
+import errno
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -8,8 +10,8 @@ import orjson
 import pytest
 
 from stixhub.store import AddOutcome
-from stixhub.sync import FolderError, iter_objects, latest_objects
-from stixhub.sync._atomic import temporary_name, write_atomically
+from stixhub.sync import FolderError, _targets, iter_objects, latest_objects
+from stixhub.sync._atomic import flush_file_system, temporary_name, write_atomically
 from stixhub.sync._targets import FolderTarget
 
 ID = "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f"
@@ -197,3 +199,67 @@ class TestAtomicWrite:
         write_atomically(target, b'{"whole": true}', sync_directory=True)
         assert target.read_bytes() == b'{"whole": true}'
         assert sorted(p.name for p in tmp_path.iterdir()) == ["state.json"]
+
+
+class TestPageDurability:
+    """A page's files are on disk before their names, and the names before write returns."""
+
+    def test_flush_then_renames_then_flush(
+        self, target: FolderTarget, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """No file of a page gets its name before the page's bytes were flushed, and write
+        returns only after a flush that follows the last rename."""
+        events: list[str] = []
+        real_flush, real_replace = _targets.flush_file_system, os.replace
+
+        def flush(path: Path) -> None:
+            real_flush(path)
+            events.append("flush")
+
+        def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+            assert Path(src).name.startswith(".")  # only temporary files are renamed
+            real_replace(src, dst)
+            events.append("rename")
+
+        monkeypatch.setattr(_targets, "flush_file_system", flush)
+        monkeypatch.setattr(_targets.os, "replace", replace)
+        page = [version(f"2024-03-0{n}T10:00:00.000Z") for n in range(1, 4)]
+        target.write(page)
+        assert events == ["flush", "rename", "rename", "rename", "flush"]
+        events.clear()
+        target.write(page)  # nothing new: nothing to flush
+        assert events == []
+
+    def test_failed_flush_names_no_file(
+        self, target: FolderTarget, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A flush that fails (a disk error) raises FolderError before any file is named;
+        the next write takes the temporary files over and stores the page."""
+
+        def broken(path: Path) -> None:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(path))
+
+        monkeypatch.setattr(_targets, "flush_file_system", broken)
+        page = [version("2024-03-01T10:00:00.000Z"), version("2024-03-02T10:00:00.000Z")]
+        with pytest.raises(FolderError, match="Input/output error"):
+            target.write(page)
+        assert list(iter_objects(target.root)) == []
+        monkeypatch.undo()
+        assert [r.outcome for r in target.write(page)] == [AddOutcome.STORED] * 2
+        assert sorted(files(target.root)) == sorted(
+            f"objects/indicator/{ID}/2024-03-0{n}T10-00-00.000Z.json" for n in (1, 2)
+        )
+
+    def test_broken_file_on_disk_is_a_folder_error(self, target: FolderTarget) -> None:
+        """A version file that is no longer JSON is named in a FolderError, not compared."""
+        obj = version("2024-03-01T10:00:00.000Z")
+        target.write([obj])
+        (target.root / f"objects/indicator/{ID}/2024-03-01T10-00-00.000Z.json").write_bytes(b"{")
+        with pytest.raises(FolderError, match="not valid JSON"):
+            target.write([obj])
+
+    def test_flush_file_system_reports_errors(self, tmp_path: Path) -> None:
+        """The flush works on an existing folder and raises OSError for a missing one."""
+        flush_file_system(tmp_path)
+        with pytest.raises(FileNotFoundError):
+            flush_file_system(tmp_path / "missing")
