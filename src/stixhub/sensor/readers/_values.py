@@ -126,7 +126,8 @@ def name_objects(text: str) -> tuple[dict[str, str], ...]:
     """The domain-name objects of ``domain_names(text)``, shared like ``ip_object``'s."""
     objs = NAME_OBJECTS.recall(text)
     if objs is _MISSING:
-        objs = tuple({"type": "domain-name", "value": name} for name in domain_names(text))
+        # not through domain_names' memo: these objects hold the same names already
+        objs = tuple({"type": "domain-name", "value": name} for name in _domain_names(text))
         NAME_OBJECTS.keep(text, objs)
     return objs  # type: ignore[no-any-return]
 
