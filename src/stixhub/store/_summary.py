@@ -5,7 +5,8 @@ store, and keeps one running total per sighted object, so memory grows with the 
 indicators sighted, not with the number of sightings.
 
 * ``organisations``: distinct ``created_by_ref``. An inbox holds every poster to the identity
-  bound to its account, so this is the number of reporting organisations;
+  bound to its account, and only a sighting's creator may version it (``_inbox``), so this is
+  the number of reporting organisations and no one's latest version is another's;
   ``where_sighted_refs`` is the reporter's own say (a sensor, a location) and is not counted.
 * ``count``: the sum of ``count`` (STIX 2.1 section 5.2.1), 1 for a sighting without one.
 * ``first_seen``/``last_seen``: the earliest ``first_seen`` and the latest ``last_seen``,
