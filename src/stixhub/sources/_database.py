@@ -14,6 +14,7 @@ import orjson
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from stixhub.sources._errors import BadSource, SourceNotFound
+from stixhub.sources._redact import redact
 from stixhub.store import DatabaseNotReady, NotFound, ObjectQuery, Store, StoreError, open_store
 
 __all__ = ["database_objects"]
@@ -30,13 +31,13 @@ def database_objects(url: str, collection: str) -> list[dict[str, Any]]:
     except DatabaseNotReady as exc:
         raise SourceNotFound(str(exc)) from None
     except (ArgumentError, SQLAlchemyError, StoreError) as exc:
-        raise BadSource(f"cannot open database {_safe(url)}: {_first_line(exc)}") from None
+        raise BadSource(f"cannot open database {redact(url)}: {redact(_first_line(exc))}") from None
     try:
         return list(_read(store, collection))
     except (SQLAlchemyError, StoreError) as exc:
         if isinstance(exc, NotFound):
             raise SourceNotFound(str(exc)) from None
-        raise BadSource(f"cannot read database {_safe(url)}: {_first_line(exc)}") from None
+        raise BadSource(f"cannot read database {redact(url)}: {redact(_first_line(exc))}") from None
     finally:
         store.close()
 
@@ -66,15 +67,6 @@ def _find(store: Store, key: str) -> str:
         except NotFound:
             continue
     raise SourceNotFound(f"no collection with id or alias {key!r} in the database")
-
-
-def _safe(url: str) -> str:
-    """The URL without a password, for messages."""
-    scheme, sep, rest = url.partition("://")
-    if "@" in rest.split("/", 1)[0]:
-        userinfo, _, host = rest.partition("@")
-        return f"{scheme}{sep}{userinfo.split(':', 1)[0]}@{host}"
-    return url
 
 
 def _first_line(exc: BaseException) -> str:

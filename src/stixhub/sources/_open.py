@@ -21,6 +21,7 @@ from typing import Any, Literal
 from stixhub.sources._database import database_objects
 from stixhub.sources._errors import BadSource, SourceNotFound
 from stixhub.sources._files import file_objects
+from stixhub.sources._redact import redact
 from stixhub.sources._taxii import taxii_objects
 from stixhub.sync import FolderError
 from stixhub.sync.folder import latest_objects
@@ -48,7 +49,7 @@ def source_kind(spec: str) -> SourceKind:
     if lowered.startswith(("http://", "https://")):
         if _TAXII.fullmatch(spec) is None:
             raise BadSource(
-                f"{spec!r} is no TAXII collection URL (https://HOST/ROOT/collections/ID/)"
+                f"{redact(spec)!r} is no TAXII collection URL (https://HOST/ROOT/collections/ID/)"
             )
         return "taxii"
     if _DATABASE.match(spec):
@@ -59,7 +60,7 @@ def source_kind(spec: str) -> SourceKind:
     if path.is_file():
         return "file"
     raise SourceNotFound(
-        f"{spec!r} is no existing folder or file, no DATABASE_URL#COLLECTION and no "
+        f"{redact(spec)!r} is no existing folder or file, no DATABASE_URL#COLLECTION and no "
         "TAXII collection URL"
     )
 

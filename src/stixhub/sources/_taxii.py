@@ -10,6 +10,7 @@ password as HTTP Basic.
 from typing import Any
 
 from stixhub.sources._errors import BadSource, SourceAuthFailed, SourceNotFound
+from stixhub.sources._redact import redact
 from stixhub.taxii.client import (
     Auth,
     BasicAuth,
@@ -30,7 +31,9 @@ def split_collection_url(url: str) -> tuple[str, str]:
     head, sep, tail = url.rpartition("/collections/")
     collection_id = tail.strip("/")
     if not sep or not collection_id or "/" in collection_id:
-        raise BadSource(f"{url!r} is no TAXII collection URL (https://HOST/ROOT/collections/ID/)")
+        raise BadSource(
+            f"{redact(url)!r} is no TAXII collection URL (https://HOST/ROOT/collections/ID/)"
+        )
     return head + "/", collection_id
 
 
@@ -53,11 +56,11 @@ def taxii_objects(
         with TaxiiClient(root, auth=_auth(user, password, token)) as client:
             return list(client.iter_objects(collection_id, api_root=root))
     except (Unauthorized, Forbidden, PinMismatch) as exc:
-        raise SourceAuthFailed(f"{url}: {_one_line(exc)}") from None
+        raise SourceAuthFailed(redact(f"{url}: {_one_line(exc)}")) from None
     except NotFound as exc:
-        raise SourceNotFound(f"{url}: {_one_line(exc)}") from None
+        raise SourceNotFound(redact(f"{url}: {_one_line(exc)}")) from None
     except TaxiiClientError as exc:
-        raise BadSource(f"{url}: {_one_line(exc)}") from None
+        raise BadSource(redact(f"{url}: {_one_line(exc)}")) from None
 
 
 def _one_line(exc: BaseException) -> str:
