@@ -152,8 +152,50 @@ class TestOutputs:
         source = str(write_bundle(tmp_path / "in.json", [A, B]))
         result = run("export", "plain", "--from", source, "--out", str(tmp_path / "lists"))
         assert result.exit_code == 0, result.output
-        names = sorted(p.name for p in (tmp_path / "lists").iterdir())
+        names = sorted(p.name for p in (tmp_path / "lists").iterdir() if p.stat().st_size)
         assert names == ["domain.txt", "ipv4-net.txt", "ipv4.txt"]
+        revoked = {**B, "modified": "2024-02-01T00:00:00.000Z", "revoked": True}
+        source = str(write_bundle(tmp_path / "in.json", [A, B, revoked]))
+        result = run("export", "plain", "--from", source, "--out", str(tmp_path / "lists"))
+        assert result.exit_code == 0, result.output
+        assert (tmp_path / "lists" / "domain.txt").read_text() == ""
+        assert (tmp_path / "lists" / "ipv4.txt").read_text() == "203.0.113.5\n"
+
+    def test_since_only_to_stdout(self, tmp_path: Path) -> None:
+        """--since is a delta: to standard output it works, over --out it is refused (exit 2)
+        and the file already there is left as it was."""
+        newer = indicator("[domain-name:value = 'new.example']", 9, modified="2024-05-01T00:00:00Z")
+        source = str(write_bundle(tmp_path / "in.json", [A, newer]))
+        out = tmp_path / "feed.intel"
+        out.write_text("old\n")
+        for fmt, target in (("zeek-intel", out), ("suricata", tmp_path / "s")):
+            refused = run(
+                "export", fmt, "--from", source, "--since", "2024-04-01T00:00:00Z", "--out",
+                str(target),
+            )  # fmt: skip
+            assert refused.exit_code == 2
+            assert "--since" in one_line_error(refused)
+        assert out.read_text() == "old\n"
+        assert not (tmp_path / "s").exists()
+        delta = run("export", "plain", "--from", source, "--since", "2024-04-01T00:00:00Z")
+        assert delta.exit_code == 0, delta.output
+        assert delta.stdout == "new.example\n"
+
+    def test_prefix_floor_and_csv_raw(self, tmp_path: Path) -> None:
+        """--min-prefix4 sets the floor (0.0.0.0/0 refused by default); --csv-raw writes
+        formula-like cells exactly."""
+        wide = indicator("[ipv4-addr:value = '0.0.0.0/0' OR file:name = '=cmd']", 7)
+        source = str(write_bundle(tmp_path / "in.json", [wide]))
+        default = run("export", "csv", "--from", source, "--json")
+        assert default.exit_code == 0, default.output
+        rows = list(csv.reader(io.StringIO(default.stdout, newline="")))
+        assert [r[0] for r in rows[1:]] == ["'=cmd"]
+        assert "network wider than /8" in default.stderr
+        raw = run("export", "csv", "--from", source, "--min-prefix4", "0", "--csv-raw")
+        rows = list(csv.reader(io.StringIO(raw.stdout, newline="")))
+        assert [r[0] for r in rows[1:]] == ["0.0.0.0/0", "=cmd"]
+        bad = run("export", "csv", "--from", source, "--min-prefix6", "129")
+        assert bad.exit_code == 2
 
     @pytest.mark.parametrize("fmt", ["sigma", "splunk", "elastic", "stix", "csv", "zeek-intel"])
     def test_single_file_formats(self, tmp_path: Path, fmt: str) -> None:

@@ -7,6 +7,7 @@ import pytest
 
 from stixhub.export import ExportOptions, Filters, export, join_plain
 from stixhub.export._csv import COLUMNS, export_csv
+from stixhub.export._observables import KINDS
 from stixhub.export._plain import export_plain
 from stixhub.stix.patterns._ast import quote_string
 from tests.export._helpers import REPORT_TIME, TLP2_GREEN, indicator, report, selection_of
@@ -49,6 +50,35 @@ class TestCsv:
         assert rows[1][3] == value
 
 
+class TestCsvFormulas:
+    """Cells a spreadsheet would run as formulas get a leading quote unless turned off."""
+
+    @pytest.mark.parametrize("start", ["=", "+", "-", "@", "\t", "\r"])
+    def test_formula_cells_are_defused(self, start: str) -> None:
+        """A value and a name starting with a formula character are read back quoted."""
+        text = f'{start}HYPERLINK("http://x.example")'
+        ind = indicator(f"[file:name = {quote_string(text)}]", name=text, labels=[text])
+        out = export_csv(selection_of(ind), ExportOptions(source_label="@feed"))
+        (row,) = list(csv.reader(io.StringIO(out.files["stixhub.csv"].decode(), newline="")))[1:]
+        assert row[0] == row[3] == row[7] == "'" + text
+        assert row[9] == "'@feed"
+        assert row[1] == "file-name"  # other cells are untouched
+
+    def test_guard_off_keeps_exact_values(self) -> None:
+        """For machine consumers the guard can be turned off: values come back exactly."""
+        ind = indicator("[file:name = '=1+2']", name="-x")
+        out = export_csv(selection_of(ind), ExportOptions(csv_formula_guard=False))
+        (row,) = list(csv.reader(io.StringIO(out.files["stixhub.csv"].decode(), newline="")))[1:]
+        assert (row[0], row[3]) == ("=1+2", "-x")
+
+    def test_plain_values_unchanged(self) -> None:
+        """A value with a formula character later in it is not changed."""
+        ind = indicator("[domain-name:value = 'a-b.example']", name="x=y")
+        out = export_csv(selection_of(ind), ExportOptions())
+        (row,) = list(csv.reader(io.StringIO(out.files["stixhub.csv"].decode(), newline="")))[1:]
+        assert (row[0], row[3]) == ("a-b.example", "x=y")
+
+
 class TestPlain:
     """One value per line, one file per kind."""
 
@@ -60,11 +90,12 @@ class TestPlain:
             indicator("[url:value = 'https://x.example/ü']", 3),
         ]
         out = export_plain(selection_of(*objs), ExportOptions())
-        assert out.files == {
+        assert {name: data for name, data in out.files.items() if data} == {
             "domain.txt": b"a.example\nb.example\n",
             "ipv4.txt": b"203.0.113.5\n",
             "url.txt": "https://x.example/ü\n".encode(),
         }
+        assert set(out.files) == {f"{kind}.txt" for kind in KINDS}
         assert out.exported == 3
         assert join_plain(out).count(b"\n") == 4
 
@@ -75,7 +106,7 @@ class TestPlain:
             f"[domain-name:value = {quote_string(value)} OR domain-name:value = 'ok.example']"
         )
         out = export_plain(selection_of(ind), ExportOptions())
-        assert out.files == {"domain.txt": b"ok.example\n"}
+        assert out.files["domain.txt"] == b"ok.example\n"
         assert sum(out.skipped.values()) == 1
 
     @pytest.mark.parametrize("fmt", ["csv", "plain"])
@@ -93,3 +124,5 @@ class TestPlain:
         ind = indicator("[ipv4-addr:value = '203.0.113.5' OR domain-name:value = 'a.example']")
         out = export_plain(selection_of(ind, types=("domain-name",)), ExportOptions())
         assert out.files == {"domain.txt": b"a.example\n"}
+        out = export_plain(selection_of(ind, types=("ipv4-addr",)), ExportOptions())
+        assert out.files == {"ipv4.txt": b"203.0.113.5\n", "ipv4-net.txt": b""}

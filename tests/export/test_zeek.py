@@ -9,12 +9,57 @@ from stixhub.export._zeek import HEADER, export_zeek, zeek_escape
 from stixhub.stix.patterns._ast import quote_string
 from tests.export._helpers import REPORT_TIME, indicator, misp_objects, report, selection_of
 
+# The types of the intel file's columns (Intel::Item in intel/main.zeek): all strings but the
+# enum, none a set or vector, so the set separator "," and the "(empty)" marker (which
+# apply to sets and vectors only) leave these fields as they are.
+FIELD_TYPES = {
+    "indicator": "string",
+    "indicator_type": "enum",
+    "meta.source": "string",
+    "meta.desc": "string",
+    "meta.url": "string",
+}
 
-def zeek_unescape(field: str) -> str:
-    """What Zeek's ASCII reader makes of a field: ``\\xHH`` decoded, ``(empty)`` empty."""
-    if field == "(empty)":
-        return ""
-    return re.sub(r"\\x([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), field)
+
+def zeek_unescape(field: str) -> str | None:
+    """What Zeek's ASCII formatter (``ParseValue``) makes of one string field: exactly ``-``
+    (compared before unescaping) is unset (None), else ``\\xHH`` decoded byte-wise
+    (``util::get_unescaped_string``); ``(empty)`` and ``,`` are kept as text."""
+    if field == "-":
+        return None
+    raw = re.sub(rb"\\x([0-9a-fA-F]{2})", lambda m: bytes([int(m.group(1), 16)]), field.encode())
+    return raw.decode()
+
+
+def zeek_read(data: bytes) -> list[dict[str, str | None]]:
+    """The records Zeek's ASCII input reader reads from an intel file (``Ascii.cc``).
+
+    ``GetLine``: lines are split on LF, an empty line is skipped, a final CR is dropped, a
+    line starting with ``#`` is skipped unless it is ``#fields<TAB>...`` (the first is the
+    header; any later one would be read as data). Fields are split on TAB as ``getline``
+    does (a trailing empty field is lost); too few fields make Zeek drop the line, which
+    this reader turns into a failed assertion.
+    """
+    names: list[str] | None = None
+    records = []
+    for raw_line in data.decode().split("\n"):
+        if not raw_line:
+            continue
+        line = raw_line.removesuffix("\r")
+        is_fields = line.startswith("#fields\t")
+        if line.startswith("#") and not is_fields:
+            continue
+        if names is None:
+            assert is_fields, "the first line read must be the header"
+            names = line[len("#fields\t") :].split("\t")
+            continue
+        parts = line.split("\t")
+        if parts[-1] == "":
+            parts.pop()
+        assert len(parts) >= len(names), f"Zeek drops a line with too few fields: {line!r}"
+        records.append({n: zeek_unescape(p) for n, p in zip(names, parts, strict=False)})
+    assert names == list(FIELD_TYPES)
+    return records
 
 
 def rows(data: bytes) -> list[list[str]]:
@@ -25,6 +70,7 @@ def rows(data: bytes) -> list[list[str]]:
     assert lines[-1] == ""
     out = [line.split("\t") for line in lines[:-1]]
     assert all(len(r) == 5 for r in out), out
+    assert all(not r[0].startswith("#") for r in out), "Zeek would skip such a line"
     return out
 
 
@@ -70,28 +116,55 @@ class TestZeek:
     @pytest.mark.parametrize(
         "value",
         ["tab\there", "new\nline", "cr\rlf", "back\\slash", "quote ' \"", "ünïcödé ☃", "-", "",
-         "(empty)", "a\\x41"],
+         "(empty)", "a\\x41", "#comment", "#fields", "#fields\tx", "#", "-x", "--", "a,b", "ends\r",
+         " #"],
     )  # fmt: skip
     def test_edge_values_survive(self, value: str) -> None:
-        """Any file name reads back as itself after Zeek's unescaping, on one line."""
+        """Any file name reads back as itself by Zeek's reading rules, on its own line."""
         ind = indicator(f"[file:name = {quote_string(value)}]", name=f"name\t{value}\n")
-        (row,) = rows(
-            export_zeek(selection_of(ind), ExportOptions(source_label="a\tb")).files[
-                "stixhub.intel"
-            ]
+        data = export_zeek(selection_of(ind), ExportOptions(source_label="a\tb")).files[
+            "stixhub.intel"
+        ]
+        rows(data)
+        (record,) = zeek_read(data)
+        assert record == {
+            "indicator": value,
+            "indicator_type": "Intel::FILE_NAME",
+            "meta.source": "a\tb",
+            "meta.desc": f"{ind['id']} name\t{value}\n",
+            "meta.url": None,
+        }
+
+    @pytest.mark.parametrize("value", ["#evil.example", "-evil.example", "-"])
+    def test_domain_starting_with_hash_or_dash(self, value: str) -> None:
+        """A domain starting with '#' would make Zeek skip the line as a comment, and '-' alone
+        would be unset: both are read back as themselves among other lines."""
+        objs = [indicator(f"[domain-name:value = {quote_string(value)}]", 1),
+                indicator("[domain-name:value = 'ok.example']", 2)]  # fmt: skip
+        data = export_zeek(selection_of(*objs), ExportOptions()).files["stixhub.intel"]
+        assert sorted(r["indicator"] or "" for r in zeek_read(data)) == sorted(
+            [value, "ok.example"]
         )
-        assert zeek_unescape(row[0]) == value
-        assert zeek_unescape(row[2]) == "a\tb"
-        assert zeek_unescape(row[3]) == f"{ind['id']} name\t{value}\n"
-        assert row[4] == "-"
-        assert row[0] != "-"
+
+    def test_reader_follows_zeek(self) -> None:
+        """The test's reader itself: comment lines skipped, '-' unset, escapes decoded."""
+        data = (
+            HEADER + "# a comment\n\n#x\tIntel::ADDR\ts\td\t-\n\\x23x\tIntel::ADDR\t(empty)\t"
+            "a,b\t-\r\n"
+        ).encode()
+        assert zeek_read(data) == [
+            {"indicator": "#x", "indicator_type": "Intel::ADDR", "meta.source": "(empty)",
+             "meta.desc": "a,b", "meta.url": None},
+        ]  # fmt: skip
 
     def test_escape_function(self) -> None:
-        """The escapes are \\xHH, Zeek's null and empty markers are never produced by a value."""
+        """The escapes are \\xHH; Zeek's unset marker and comment start are never produced."""
         assert zeek_escape("a\tb") == "a\\x09b"
         assert zeek_escape("-") == "\\x2d"
-        assert zeek_escape("") == "(empty)"
+        assert zeek_escape("") == ""
         assert zeek_escape("(empty)") == "\\x28empty)"
+        assert zeek_escape("#x") == "\\x23x"
+        assert zeek_escape("a#") == "a#"
         assert zeek_escape("--") == "--"
 
     def test_not_listable_is_skipped(self) -> None:

@@ -22,6 +22,8 @@ import orjson
 from stixhub.cli._errors import EXIT_AUTH, BadInput
 from stixhub.export import (
     FORMATS,
+    MIN_PREFIX4,
+    MIN_PREFIX6,
     ExportError,
     ExportOptions,
     ExportOutput,
@@ -77,7 +79,7 @@ def _write(output: ExportOutput, out: Path | None, format_name: str) -> list[str
             raise BadInput(f"{out} is a directory: {format_name} writes one file, give its name")
         write_atomic(out, next(iter(output.files.values())))
         return [str(out)]
-    return [str(p) for p in write_tree(out, output.files)]
+    return [str(p) for p in write_tree(out, output.files, output.owned)]
 
 
 @click.command("export")
@@ -95,7 +97,12 @@ def _write(output: ExportOutput, out: Path | None, format_name: str) -> list[str
     default=None,
     help="Output file (or directory for suricata and plain); default standard output.",
 )
-@click.option("--since", metavar="T", default=None, help="Only indicators modified at or after T.")
+@click.option(
+    "--since",
+    metavar="T",
+    default=None,
+    help="Only indicators modified at or after T: a delta, so standard output only.",
+)
 @click.option(
     "--type",
     "types",
@@ -117,6 +124,25 @@ def _write(output: ExportOutput, out: Path | None, format_name: str) -> list[str
 @click.option(
     "--source-label", default="stixhub", help="Zeek meta.source, CSV collection, rule msg."
 )
+@click.option(
+    "--min-prefix4",
+    type=click.IntRange(0, 32),
+    default=MIN_PREFIX4,
+    show_default=True,
+    help="Widest IPv4 network exported (/N); wider ones are skipped and counted.",
+)
+@click.option(
+    "--min-prefix6",
+    type=click.IntRange(0, 128),
+    default=MIN_PREFIX6,
+    show_default=True,
+    help="Widest IPv6 network exported (/N); wider ones are skipped and counted.",
+)
+@click.option(
+    "--csv-raw",
+    is_flag=True,
+    help="csv: write cells exactly, without the ' before = + - @ that stops spreadsheet formulas.",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 def export_command(
     format_name: str,
@@ -128,9 +154,19 @@ def export_command(
     max_tlp: str | None,
     labels: tuple[str, ...],
     source_label: str,
+    min_prefix4: int,
+    min_prefix6: int,
+    csv_raw: bool,
     as_json: bool,
 ) -> None:
     """Export the active indicators of SRC as FORMAT."""
+    if since is not None and out is not None:
+        # Every format replaces its whole file(s): a delta written there would drop the
+        # older indicators still in force from the sensor or firewall reading it.
+        raise BadInput(
+            "--since exports only what changed since T; writing that over --out would drop "
+            "the older indicators still in force: write the delta to standard output"
+        )
     try:
         level = parse_tlp(max_tlp) if max_tlp is not None else None
         if since is not None:
@@ -138,8 +174,15 @@ def export_command(
     except (UnknownTlp, InvalidTimestamp) as exc:
         raise BadInput(str(exc)) from None
     filters = Filters(
-        types=types, min_confidence=min_confidence, max_tlp=level, labels=labels, since=since
+        types=types,
+        min_confidence=min_confidence,
+        max_tlp=level,
+        labels=labels,
+        since=since,
+        min_prefix4=min_prefix4,
+        min_prefix6=min_prefix6,
     )
+    options = ExportOptions(source_label=source_label, csv_formula_guard=not csv_raw)
     # The sources pull in the store and the TAXII client (SQLAlchemy, httpx): most of a
     # second of CPU that every other command would pay at start-up if imported at the top.
     from stixhub.sources import (  # noqa: PLC0415  see above
@@ -150,7 +193,7 @@ def export_command(
 
     try:
         objects = read_source(source, _credentials())
-        output = export(format_name, objects, filters, ExportOptions(source_label=source_label))
+        output = export(format_name, objects, filters, options)
         written = _write(output, out, format_name)
     except SourceAuthFailed as exc:
         raise AuthFailed(str(exc)) from None

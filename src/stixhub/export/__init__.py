@@ -8,12 +8,15 @@ or Elasticsearch queries, or a STIX bundle. docs/exports.md describes each forma
 from stixhub.export._errors import ExportError, OutputError, UnknownFormat
 from stixhub.export._formats import FORMATS, export
 from stixhub.export._model import ExportOptions, ExportOutput, Filters, Selected, Selection
+from stixhub.export._observables import MIN_PREFIX4, MIN_PREFIX6
 from stixhub.export._plain import join_plain
 from stixhub.export._select import select
 from stixhub.export._write import write_atomic, write_tree
 
 __all__ = [
     "FORMATS",
+    "MIN_PREFIX4",
+    "MIN_PREFIX6",
     "ExportError",
     "ExportOptions",
     "ExportOutput",

@@ -2,11 +2,13 @@
 
 The indicators are written as the source holds them (no property is added, dropped or
 rewritten: an object changed without a new ``modified`` would break STIX versioning). Every
-marking-definition an indicator references, whole-object or granular, goes in with it: the
-source's own object when it has one, else the standard TLP 1.0 / 2.0 object for a fixed id,
-so a TLP 2.0 marking stays a reference to a marking-definition carrying the TLP 2.0
-extension, never a label. A reference to a marking the source does not hold and that is no
-TLP marking is counted ("marking-definition not in the source").
+marking-definition an indicator references, whole-object or granular, goes in with it: for
+the nine fixed TLP ids always the standard TLP 1.0 / 2.0 object (a feed's own copy of one
+may say anything, e.g. "clear" under the TLP:RED id, and the bundle's reader would trust
+it), else the source's own object. A TLP 2.0 marking thus stays a reference to a
+marking-definition carrying the TLP 2.0 extension, never a label. A reference to a marking
+the source does not hold and that is no TLP marking is counted ("marking-definition not in
+the source").
 """
 
 import uuid
@@ -63,7 +65,7 @@ def export_stix(selection: Selection, options: ExportOptions) -> ExportOutput:
         for ref in _refs(selected.indicator):
             if ref in markings:
                 continue
-            found = selection.markings.get(ref) or standard_marking(ref)
+            found = standard_marking(ref) or selection.markings.get(ref)
             if found is None:
                 skipped["marking-definition not in the source"] += 1
             else:

@@ -5,6 +5,12 @@ valid_until,labels,tlp,collection``. A field holding a comma, a quote, CR or LF 
 and its quotes doubled (RFC 4180 section 2), so every RFC 4180 reader gets the exact value
 back and a line break inside a value can never start a new record. Rows end in CRLF as RFC
 4180 says. ``labels`` are joined with ``|``.
+
+Formula injection: a spreadsheet runs a cell starting with ``=``, ``+``, ``-``, ``@``, TAB
+or CR as a formula (a feed's name ``=HYPERLINK(...)`` would run on the analyst's machine),
+so by default such a cell gets a leading ``'``, which spreadsheets read as "this is text"
+(OWASP, "CSV Injection"). The value is then no longer exact: machine consumers turn the
+guard off (``ExportOptions.csv_formula_guard``, ``--csv-raw``).
 """
 
 import csv
@@ -23,8 +29,16 @@ COLUMNS = (
 )  # fmt: skip
 
 
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _text(value: object) -> str:
     return "" if value is None else str(value)
+
+
+def defuse(cell: str) -> str:
+    """The cell as text a spreadsheet will not evaluate: a leading ``'`` before a formula."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
 
 
 def export_csv(selection: Selection, options: ExportOptions) -> ExportOutput:
@@ -42,18 +56,17 @@ def export_csv(selection: Selection, options: ExportOptions) -> ExportOutput:
             "|".join(x for x in labels if isinstance(x, str)) if isinstance(labels, list) else ""
         )
         for observable in item.observables:
-            writer.writerow(
-                [
-                    observable.value,
-                    observable.kind,
-                    item.selected.id,
-                    _text(ind.get("name")),
-                    _text(ind.get("confidence")),
-                    _text(ind.get("valid_from")),
-                    _text(ind.get("valid_until")),
-                    label_text,
-                    _text(item.selected.tlp),
-                    options.source_label,
-                ]
-            )
+            row = [
+                observable.value,
+                observable.kind,
+                item.selected.id,
+                _text(ind.get("name")),
+                _text(ind.get("confidence")),
+                _text(ind.get("valid_from")),
+                _text(ind.get("valid_until")),
+                label_text,
+                _text(item.selected.tlp),
+                options.source_label,
+            ]
+            writer.writerow([defuse(c) for c in row] if options.csv_formula_guard else row)
     return ExportOutput({FILE_NAME: buffer.getvalue().encode()}, exported, skipped)

@@ -44,7 +44,7 @@ def listed(
         for entry in decomposition.entries:
             if selection.types and entry.object_type not in selection.types:
                 continue
-            observable = classify(entry)
+            observable = classify(entry, selection.min_prefix4, selection.min_prefix6)
             if isinstance(observable, str):
                 refusals.append(observable)
                 continue

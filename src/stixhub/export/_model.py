@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from stixhub.export._observables import MIN_PREFIX4, MIN_PREFIX6
 from stixhub.stix.markings import TlpLevel
 from stixhub.stix.patterns import Decomposition, Pattern
 
@@ -18,7 +19,8 @@ class Filters:
 
     ``types`` names observable (SCO) types: an indicator is kept when its pattern names one
     of them, and list formats write only the values of those types. ``at`` is the moment
-    indicators must be active at (None: now).
+    indicators must be active at (None: now). ``min_prefix4`` / ``min_prefix6`` are the
+    widest CIDR networks a list may carry (``_observables.network_refusal``).
     """
 
     types: tuple[str, ...] = ()
@@ -27,13 +29,17 @@ class Filters:
     labels: tuple[str, ...] = ()
     since: datetime | str | None = None
     at: datetime | str | None = None
+    min_prefix4: int = MIN_PREFIX4
+    min_prefix6: int = MIN_PREFIX6
 
 
 @dataclass(frozen=True, slots=True)
 class ExportOptions:
-    """How the output names its origin: Zeek ``meta.source``, the CSV ``collection`` column."""
+    """How the output names its origin (Zeek ``meta.source``, the CSV ``collection`` column),
+    and whether CSV cells that a spreadsheet would run as formulas are defused (``_csv``)."""
 
     source_label: str = "stixhub"
+    csv_formula_guard: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +71,8 @@ class Selection:
     markings: dict[str, Mapping[str, Any]]
     skipped: Counter[str] = field(default_factory=Counter)
     types: tuple[str, ...] = ()
+    min_prefix4: int = MIN_PREFIX4
+    min_prefix6: int = MIN_PREFIX6
 
 
 @dataclass
@@ -73,10 +81,13 @@ class ExportOutput:
 
     ``exported`` counts indicators of which something was written; ``skipped`` counts the
     others (and values left out) by reason. ``single`` says the format is one file, which
-    may go to standard output.
+    may go to standard output. ``owned`` are glob patterns (relative to the output
+    directory) of files this format writes under names that change from run to run: a file
+    matching them that this run did not produce is stale and is removed after writing.
     """
 
     files: dict[str, bytes]
     exported: int
     skipped: Counter[str]
     single: bool = True
+    owned: tuple[str, ...] = ()

@@ -5,6 +5,12 @@ the Zeek, Suricata and SIEM names). A CIDR value of ``ipv4-addr:value`` / ``ipv6
 (with ``=`` or ``ISSUBSET``) is a *network*: STIX 2.1 sections 6.13-6.14 allow a CIDR block
 as the value, and a producer writing ``= '198.51.100.0/24'`` means "an address in this
 network" (Zeek ``Intel::SUBNET``), never the text "198.51.100.0/24".
+
+Two networks are refused (counted, never widened): one wider than the floor
+(``MIN_PREFIX4`` / ``MIN_PREFIX6`` by default, ``--min-prefix4`` / ``--min-prefix6``), since
+``0.0.0.0/0`` from a feed would put every address on a block list; and one with host bits
+set (``10.1.2.3/24``), since it is not known whether the producer meant the host or the
+network, and reading it as the network would block 255 addresses it may never have named.
 """
 
 import ipaddress
@@ -14,7 +20,21 @@ from typing import Literal, TypeAlias
 
 from stixhub.stix.patterns import Entry
 
-__all__ = ["KINDS", "Kind", "Observable", "classify", "hash_algorithm"]
+__all__ = [
+    "KINDS",
+    "MIN_PREFIX4",
+    "MIN_PREFIX6",
+    "Kind",
+    "Observable",
+    "classify",
+    "hash_algorithm",
+    "network_refusal",
+]
+
+# /8 is 16.7 million addresses, a whole legacy class A; /32 is the smallest IPv6 block a
+# regional registry allocates to an ISP. A wider network is no one operator's.
+MIN_PREFIX4 = 8
+MIN_PREFIX6 = 32
 
 Kind: TypeAlias = Literal[
     "ipv4",
@@ -78,12 +98,15 @@ def hash_algorithm(prop: str) -> str | None:
     return key.lower()
 
 
-def classify(entry: Entry) -> Observable | str:  # noqa: PLR0911  one return per refusal
+def classify(  # noqa: PLR0911  one return per refusal
+    entry: Entry, min_prefix4: int = MIN_PREFIX4, min_prefix6: int = MIN_PREFIX6
+) -> Observable | str:
     """The observable an entry is, or the reason it is none a list can carry.
 
     Only positive ``=`` entries (IN items included) and ``ISSUBSET`` on addresses count;
     hashes must be hex of the algorithm's length and addresses must be addresses, so a list
-    never carries a value the receiving tool would refuse or misread.
+    never carries a value the receiving tool would refuse or misread; networks must pass
+    ``network_refusal``.
     """
     if entry.negated or entry.operator not in ("=", "ISSUBSET") or entry.indexed:
         return f"{entry.path} {entry.operator} cannot be listed"
@@ -91,7 +114,7 @@ def classify(entry: Entry) -> Observable | str:  # noqa: PLR0911  one return per
         return f"{entry.path} value is not a string"
     value = entry.value
     if entry.object_type in ("ipv4-addr", "ipv6-addr") and entry.prop == "value":
-        return _address(entry.object_type, value)
+        return _address(entry.object_type, value, min_prefix4, min_prefix6)
     if entry.operator != "=":
         return f"{entry.path} {entry.operator} cannot be listed"
     simple = _SIMPLE.get(entry.path)
@@ -110,7 +133,28 @@ def classify(entry: Entry) -> Observable | str:  # noqa: PLR0911  one return per
     return Observable(kind, value.lower(), entry.object_type)
 
 
-def _address(object_type: str, value: str) -> Observable | str:
+def network_refusal(
+    value: str, min_prefix4: int = MIN_PREFIX4, min_prefix6: int = MIN_PREFIX6
+) -> str | None:
+    """Why a CIDR value must not be exported (too wide, host bits set), or None.
+
+    A value that is no network at all is left to the caller's own check.
+    """
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+    floor = min_prefix4 if network.version == 4 else min_prefix6
+    if network.prefixlen < floor:
+        return f"network wider than /{floor} (IPv{network.version})"
+    try:
+        ipaddress.ip_network(value, strict=True)
+    except ValueError:  # it parsed without strict: only host bits can fail it
+        return "network with host bits set"
+    return None
+
+
+def _address(object_type: str, value: str, min_prefix4: int, min_prefix6: int) -> Observable | str:
     """An address alone means the same with = and ISSUBSET (a /32 or /128 network)."""
     version = 4 if object_type == "ipv4-addr" else 6
     try:
@@ -118,6 +162,9 @@ def _address(object_type: str, value: str) -> Observable | str:
             network = ipaddress.ip_network(value, strict=False)
             if network.version != version:
                 raise ValueError
+            refusal = network_refusal(value, min_prefix4, min_prefix6)
+            if refusal is not None:
+                return f"{object_type}:value {value!r}: {refusal}"
             kind: Kind = "ipv4-net" if version == 4 else "ipv6-net"
             return Observable(kind, str(network), object_type)
         address = ipaddress.ip_address(value)

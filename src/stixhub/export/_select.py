@@ -48,7 +48,9 @@ def select(objects: Iterable[Mapping[str, Any]], filters: Filters) -> Selection:
             skipped[reason] += 1
         else:
             chosen.append(selected)
-    return Selection(chosen, markings, skipped, filters.types)
+    return Selection(
+        chosen, markings, skipped, filters.types, filters.min_prefix4, filters.min_prefix6
+    )
 
 
 def _judge(  # noqa: PLR0911  one return per reason, in the order they are checked

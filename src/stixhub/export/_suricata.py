@@ -20,7 +20,10 @@ Suricata) and relative names (no ``allow-absolute-filenames`` needed):
   address list (``alert ip any any <> [nets] any``);
 * URLs: a content rule per URL on ``http.host`` and ``http.uri.raw``, exact
   (``startswith; endswith``), every byte outside printable ASCII and ``"``, ``;``, ``\\``,
-  ``|`` written as ``|HH|``.
+  ``|`` written as ``|HH|``. ``http.host`` is the *normalised* host name (lower case, no
+  port: the user guide's "HTTP Keywords"), so a URL's port goes into the rule header as the
+  destination port (``-> any 8080``), and the host part ends at the first ``/``, ``?`` or
+  ``#``; the fragment is never sent, so it is no part of the URI either.
 
 Other kinds (file names, e-mail, user names, software, SHA-512, certificates) are counted
 as skipped: Suricata has no exact keyword for them that this export trusts.
@@ -46,6 +49,8 @@ _HASH_KEYWORDS: dict[Kind, str] = {"md5": "filemd5", "sha1": "filesha1", "sha256
 _SUPPORTED: frozenset[Kind] = frozenset(
     {"domain", "ipv4", "ipv6", "ipv4-net", "ipv6-net", "url", "md5", "sha1", "sha256"}
 )
+# Lists of indicators no longer exported: removed once the new rules are written.
+_OWNED_LISTS = "datasets/stixhub-*.lst"
 _SAFE_CONTENT = frozenset(c for c in range(0x20, 0x7F) if chr(c) not in '"\\;|')
 
 
@@ -75,19 +80,40 @@ def _accept(observable: Observable) -> str | None:
     if observable.kind not in _SUPPORTED:
         return f"no Suricata keyword for {observable.kind}"
     if observable.kind == "url" and _split_url(observable.value) is None:
-        return "URL without a host and path Suricata can match"
+        return "URL without a host, port and path Suricata can match"
     return None
 
 
-def _split_url(url: str) -> tuple[str, str] | None:
+def _split_url(url: str) -> tuple[str, str, str] | None:
+    """(host as ``http.host`` holds it, destination port or ``any``, request URI), or None."""
     scheme, sep, rest = url.partition("://")
-    if not sep or not scheme.lower().startswith("http"):
+    if not sep or scheme.lower() not in ("http", "https"):
         return None
-    host, slash, path = rest.partition("/")
-    host = host.rsplit("@", 1)[-1]
+    end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    authority, target = rest[:end], rest[end:]
+    hostport = authority.rsplit("@", 1)[-1]
+    if hostport.startswith("["):  # an IPv6 literal: [2001:db8::1]:8080
+        close = hostport.find("]")
+        if close < 0:
+            return None
+        host, after = hostport[: close + 1], hostport[close + 1 :]
+        if after and not after.startswith(":"):
+            return None
+        port_text = after[1:] if after else None
+    else:
+        host, colon, port_text_raw = hostport.partition(":")
+        port_text = port_text_raw if colon else None
     if not host:
         return None
-    return host.lower(), slash + path if slash else "/"
+    port = "any"
+    if port_text is not None:
+        if not port_text.isascii() or not port_text.isdigit() or not 0 < int(port_text) < 65536:
+            return None
+        port = str(int(port_text))
+    target = target.partition("#")[0]
+    if not target.startswith("/"):
+        target = "/" + target
+    return host.lower(), port, target
 
 
 def _set_name(item: Listed, kind: str) -> str:
@@ -143,11 +169,11 @@ def _rules_for(item: Listed, files: dict[str, bytes]) -> list[_Rule]:
     for observable in by_kind.get("url", []):
         split = _split_url(observable.value)
         assert split is not None  # _accept refused the others
-        host, path = split
+        host, port, path = split
         rules.append(
             _Rule(
                 f"url:{observable.value}",
-                "alert http any any -> any any",
+                f"alert http any any -> any {port}",
                 f'http.host; content:"{_content(host)}"; startswith; endswith; '
                 f'http.uri.raw; content:"{_content(path)}"; startswith; endswith;',
             )
@@ -197,4 +223,4 @@ def export_suricata(selection: Selection, options: ExportOptions) -> ExportOutpu
             f"metadata:{meta}; sid:{SID_BASE + offset}; rev:1;)\n"
         )
     files[RULES_FILE] = "".join(lines).encode()
-    return ExportOutput(files, exported, skipped, single=False)
+    return ExportOutput(files, exported, skipped, single=False, owned=(_OWNED_LISTS,))

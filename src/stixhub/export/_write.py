@@ -4,6 +4,11 @@ Zeek and Suricata re-read their files while running; a reader must see the old f
 new one, never half of one. The temporary file is in the same directory (a rename is atomic
 only within one file system) and starts with a dot, and the directory is fsynced after the
 rename so the new name survives a crash.
+
+The new file keeps the mode of the file it replaces (else ``0o644`` less the umask), so a
+Zeek or Suricata running as its own user can still read it after a re-export.
+``write_tree`` also removes the stale files of a format (``ExportOutput.owned``) after the
+new ones are in place: a list that nothing exports any more must not go on blocking.
 """
 
 import contextlib
@@ -25,6 +30,7 @@ def write_atomic(path: Path, data: bytes) -> None:
     except OSError as exc:
         raise OutputError(f"cannot write in {directory}: {exc.strerror}") from None
     try:
+        os.fchmod(fd, _mode_for(path))
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -35,6 +41,17 @@ def write_atomic(path: Path, data: bytes) -> None:
             os.unlink(temp)
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None
     _fsync_dir(directory)
+
+
+def _mode_for(path: Path) -> int:
+    """The permission bits of the file being replaced, else 0o644 less the umask
+    (``mkstemp`` creates 0o600, which the reading daemon's user could not open)."""
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o644 & ~umask
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -50,9 +67,13 @@ def _fsync_dir(directory: Path) -> None:
         os.close(fd)
 
 
-def write_tree(root: Path, files: dict[str, bytes]) -> list[Path]:
+def write_tree(root: Path, files: dict[str, bytes], owned: tuple[str, ...] = ()) -> list[Path]:
     """Write each ``name -> bytes`` under ``root`` atomically; list files come before the
-    rules that load them, so a reload between two writes finds every list a rule names."""
+    rules that load them, so a reload between two writes finds every list a rule names.
+
+    Then every file under ``root`` matching a glob of ``owned`` that is not among ``files``
+    is removed: the rules naming it were just replaced, so no reload needs it.
+    """
     if root.exists() and not root.is_dir():
         raise OutputError(f"{root} is not a directory")
     written = []
@@ -60,4 +81,13 @@ def write_tree(root: Path, files: dict[str, bytes]) -> list[Path]:
         path = root / name
         write_atomic(path, files[name])
         written.append(path)
+    keep = {root / name for name in files}
+    for pattern in owned:
+        for stale in sorted(root.glob(pattern)):
+            if stale in keep or not stale.is_file():
+                continue
+            try:
+                stale.unlink()
+            except OSError as exc:
+                raise OutputError(f"cannot remove stale {stale}: {exc.strerror}") from None
     return written

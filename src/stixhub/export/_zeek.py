@@ -3,8 +3,19 @@
 One ``#fields`` header, then one line per value with exactly five TAB-separated fields:
 ``indicator indicator_type meta.source meta.desc meta.url``. Zeek's ASCII input reader
 unescapes ``\\xHH``, so every character that could break a line or a field (TAB, CR, LF,
-other C0 controls, DEL) and the backslash itself are written as ``\\xHH``; a field that would
-read as Zeek's null (``-``) or empty marker (``(empty)``) starts with ``\\x2d`` / ``\\x28``.
+other C0 controls, DEL) and the backslash itself are written as ``\\xHH``. The reader's other
+rules (``input/readers/ascii/Ascii.cc``, ``threading/formatters/Ascii.cc``) shape the rest:
+
+* a line starting with ``#`` is a comment or header and is skipped whole, so a field
+  starting with ``#`` starts with ``\\x23`` (the value survives, the line is read);
+* a field that is exactly ``-`` is compared *before* unescaping with the unset marker and
+  read as unset, so a value ``-`` is written ``\\x2d``;
+* ``(empty)`` means an empty set or vector only; every intel field is a string, read as
+  its text, so an empty value is an empty field and ``(empty)`` is written ``\\x28empty)``
+  (the same text, never mistaken for the marker should a field become a set);
+* the set separator ``,`` splits set and vector fields only, so a ``,`` in these string
+  fields stays as it is.
+
 Non-ASCII text stays UTF-8. A URL is written without its scheme, as Zeek matches it.
 """
 
@@ -41,12 +52,15 @@ _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def zeek_escape(text: str) -> str:
-    """One Zeek field: never empty, never ``-``, no TAB or line break, ``\\xHH`` escapes."""
+    """One Zeek string field that reads back as ``text``: no TAB or line break, never the
+    unset marker, never the start of a comment line (the module docstring has the rules)."""
     out = _UNSAFE.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-    if out in {"", "(empty)"}:
-        return "\\x28empty)" if out else "(empty)"
     if out == "-":
         return "\\x2d"
+    if out.startswith("#"):
+        return "\\x23" + out[1:]
+    if out == "(empty)":
+        return "\\x28empty)"
     return out
 
 
