@@ -141,6 +141,12 @@ _ADDR = st.sampled_from(
         " 1.2.3.4",
         "256.1.1.1",
         "1.2.3",
+        "0.0.0.0",
+        "255.255.255.255",
+        "1.2.3.4.",
+        "1.2.3.256",
+        "1..2.3",
+        "1.2.3.4a",
         "-",
         "(empty)",
         "example.com",
@@ -166,6 +172,12 @@ _NAME = st.sampled_from(
         "",
         "q\\x41.example",
         "10.0.0.1",
+        "_dmarc.example.com",
+        "a-b.c",
+        "123",
+        "example.com.",
+        "-x-",
+        "UPPER.example",
     ]
 )
 _ANSWERS = st.one_of(

@@ -48,7 +48,7 @@ enum {
     C_SIZE
 };
 
-static PyObject *s_type, *s_value, *s_network_traffic, *s_protocols, *s_src_ref, *s_dst_ref;
+static PyObject *s_ipv4_addr, *s_domain_name, *s_type, *s_value, *s_network_traffic, *s_protocols, *s_src_ref, *s_dst_ref;
 static PyObject *s_src_port, *s_dst_port, *s_src_byte_count, *s_dst_byte_count;
 static PyObject *keys[MAX_KEYS]; /* "0".."63" */
 
@@ -239,12 +239,93 @@ remembered(PyObject *memo, PyObject *fallback, const char *p, Py_ssize_t n)
     return value;
 }
 
+/* Whether text is a dotted quad of canonical octets (0-255, no leading zero, no sign): the
+ * spelling ip_object gives back as it is (its _OCTET check). */
+static int
+canonical_ipv4(const char *p, Py_ssize_t n)
+{
+    int parts = 0;
+    Py_ssize_t i = 0;
+    while (parts < 4) {
+        Py_ssize_t start = i;
+        int octet = 0;
+        while (i < n && p[i] >= '0' && p[i] <= '9' && i - start < 3) {
+            octet = octet * 10 + (p[i] - '0');
+            i++;
+        }
+        Py_ssize_t digits = i - start;
+        if (digits == 0 || octet > 255 || (digits > 1 && p[start] == '0')) {
+            return 0;
+        }
+        parts++;
+        if (parts < 4) {
+            if (i >= n || p[i] != '.') {
+                return 0;
+            }
+            i++;
+        }
+    }
+    return i == n;
+}
+
+/* The ipv4-addr object of a canonical dotted quad, made here: a new small dict costs less
+ * than finding the shared one in a memo bigger than the CPU caches (perf). */
+static PyObject *value_object(PyObject *type, const char *p, Py_ssize_t n);
+
+static PyObject *
+ipv4_object(const char *p, Py_ssize_t n)
+{
+    return value_object(s_ipv4_addr, p, n);
+}
+
+/* Whether domain_names(text) is (text,): lower-case ASCII letters, digits, '-', '_' and
+ * dots, not ending in a dot, with a letter, '-' or '_' (so no address, no wildcard). */
+static int
+plain_name(const char *p, Py_ssize_t n)
+{
+    int other = 0;
+    if (n == 0 || p[n - 1] == '.') {
+        return 0;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        char c = p[i];
+        if ((c >= 'a' && c <= 'z') || c == '-' || c == '_') {
+            other = 1;
+        }
+        else if (!((c >= '0' && c <= '9') || c == '.')) {
+            return 0;
+        }
+    }
+    return other;
+}
+
+/* A {"type": type, "value": text} dict, made here (see ipv4_object). */
+static PyObject *
+value_object(PyObject *type, const char *p, Py_ssize_t n)
+{
+    PyObject *text = ascii_text(p, n);
+    if (text == NULL) {
+        return NULL;
+    }
+    PyObject *obj = PyDict_New();
+    if (obj == NULL || PyDict_SetItem(obj, s_type, type) < 0 ||
+        PyDict_SetItem(obj, s_value, text) < 0) {
+        Py_XDECREF(obj);
+        obj = NULL;
+    }
+    Py_DECREF(text);
+    return obj;
+}
+
 /* The address object of column i as a new reference; Py_None (new) when it is none. */
 static PyObject *
 address(const Line *ln, PyObject *config, Py_ssize_t i)
 {
     Py_ssize_t n;
     const char *p = col(ln, i, &n);
+    if (canonical_ipv4(p, n)) {
+        return ipv4_object(p, n);
+    }
     return remembered(PyTuple_GET_ITEM(config, C_IPS),
                       PyTuple_GET_ITEM(config, C_IP_OBJECT), p, n);
 }
@@ -546,6 +627,19 @@ add_new(PyObject *objects, Seen *seen, PyObject *obj)
     return 0;
 }
 
+/* Add a new object made here (see ipv4_object); add_new's results. */
+static int
+add_made(PyObject *objects, Seen *seen, PyObject *type, const char *p, Py_ssize_t n)
+{
+    PyObject *obj = value_object(type, p, n);
+    if (obj == NULL) {
+        return -1;
+    }
+    int added = add_new(objects, seen, obj);
+    Py_DECREF(obj); /* objects holds it (or it was a repeat) */
+    return added;
+}
+
 /* Add every object of a tuple of name objects: 0 ok, 1 full, -1 error. */
 static int
 add_names(PyObject *objects, Seen *seen, PyObject *names)
@@ -590,6 +684,12 @@ add_answer(PyObject *config, const char *p, Py_ssize_t len, PyObject *objects, S
 {
     if (len >= 4 && memcmp(p, "TXT ", 4) == 0) {
         return 0; /* TXT text: neither an address nor a name */
+    }
+    if (canonical_ipv4(p, len)) {
+        return add_made(objects, seen, s_ipv4_addr, p, len);
+    }
+    if (plain_name(p, len)) {
+        return add_made(objects, seen, s_domain_name, p, len);
     }
     PyObject *text = ascii_text(p, len);
     if (text == NULL) {
@@ -728,7 +828,10 @@ dns_one(const Params *P, const char *text, Py_ssize_t n, Py_ssize_t line_number)
         return NULL;
     }
     int r = 0;
-    if (!equals(qp, qn, P->unset, P->unset_len)) {
+    if (plain_name(qp, qn)) {
+        r = add_made(objects, &seen, s_domain_name, qp, qn);
+    }
+    else if (!equals(qp, qn, P->unset, P->unset_len)) {
         PyObject *names = remembered(PyTuple_GET_ITEM(config, C_NAMES),
                                      PyTuple_GET_ITEM(config, C_NAME_OBJECTS), qp, qn);
         r = names == NULL ? -1 : add_names(objects, &seen, names);
@@ -848,6 +951,8 @@ PyInit__speedups(void)
         const char *text;
     } names[] = {
         {&s_type, "type"},
+        {&s_ipv4_addr, "ipv4-addr"},
+        {&s_domain_name, "domain-name"},
         {&s_value, "value"},
         {&s_network_traffic, "network-traffic"},
         {&s_protocols, "protocols"},
