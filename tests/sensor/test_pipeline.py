@@ -14,6 +14,7 @@ from stix2validator import ValidationOptions as OasisOptions
 from stix2validator import validate_instance
 
 from stixhub.sensor import (
+    Destination,
     InvalidIdentity,
     Ledger,
     PrivacyPolicy,
@@ -81,8 +82,10 @@ def run(tmp: Path, logs: list[Path], indicators: list[dict[str, Any]] = INDICATO
     """One sense run with a ledger in tmp, committed to the outbox."""
     with Spool(tmp / "spool") as spool:
         ledger = spool.ledger()
-        result = sense(indicators, logs, SenseOptions(IDENTITY, **options), ledger, now)
-        commit(result, spool, ledger)
+        sense_options = SenseOptions(IDENTITY, **options)
+        result = sense(indicators, logs, sense_options, ledger, now)
+        hub = Destination.make("http://hub.example/api1/", "sightings", sense_options.policy)
+        commit(result, spool, ledger, hub)
         return result
 
 

@@ -9,9 +9,11 @@ import orjson
 import pytest
 
 from stixhub.sensor import (
+    Destination,
     HubUnreachable,
     Ledger,
     ObjectOutcome,
+    PrivacyPolicy,
     Spool,
     SpoolBusy,
     SpoolError,
@@ -22,6 +24,8 @@ from stixhub.sensor._spool import source_head
 
 IDENTITY = "identity--1f0e8c7a-6a3c-4e1b-9f2e-5b8f6c2d1a00"
 IND = "indicator--6f1c0c1e-3b0a-4b55-8f6e-1c2d3e4f5a6b"
+POLICY = PrivacyPolicy.make()
+HUB = Destination.make("https://hub.example/api1/", "sightings", POLICY)
 
 
 def bundle(n: int) -> tuple[str, bytes]:
@@ -55,8 +59,8 @@ class TestOutbox:
         hub = Hub()
         with Spool(tmp_path) as spool:
             for n in (1, 2, 3):
-                spool.put(*bundle(n))
-            delivery = deliver(spool, hub)
+                spool.put(*bundle(n), HUB)
+            delivery = deliver(spool, hub, HUB, POLICY)
             assert spool.pending() == []
         assert [b[0]["id"][-1] for b in hub.received] == ["1", "2", "3"]
         assert delivery.ok
@@ -65,21 +69,21 @@ class TestOutbox:
     def test_unreachable_keeps_everything(self, tmp_path: Path) -> None:
         """While the hub is down every bundle stays; the next delivery sends each once."""
         with Spool(tmp_path) as spool:
-            spool.put(*bundle(1))
-            spool.put(*bundle(2))
-            down = deliver(spool, Hub(down=True))
+            spool.put(*bundle(1), HUB)
+            spool.put(*bundle(2), HUB)
+            down = deliver(spool, Hub(down=True), HUB, POLICY)
             assert (down.waiting, down.unreachable) == (2, "connection refused")
             assert len(spool.pending()) == 2
             hub = Hub()
-            assert deliver(spool, hub).ok
-            assert deliver(spool, hub).ok
+            assert deliver(spool, hub, HUB, POLICY).ok
+            assert deliver(spool, hub, HUB, POLICY).ok
         assert len(hub.received) == 2
 
     def test_refused_is_set_aside_with_its_status(self, tmp_path: Path) -> None:
         """A refused bundle moves to refused/ with the hub's reasons and is not resent."""
         with Spool(tmp_path) as spool:
-            spool.put(*bundle(1))
-            delivery = deliver(spool, Hub(refuse=True))
+            spool.put(*bundle(1), HUB)
+            delivery = deliver(spool, Hub(refuse=True), HUB, POLICY)
             (reasons,) = delivery.refused.values()
             assert reasons[0].message == "no such indicator"
             assert spool.pending() == []
@@ -90,7 +94,7 @@ class TestOutbox:
     def test_no_temporary_files_left(self, tmp_path: Path) -> None:
         """Writes leave only finished files behind."""
         with Spool(tmp_path) as spool:
-            spool.put(*bundle(1))
+            spool.put(*bundle(1), HUB)
             spool.ledger().save()
         assert not list(tmp_path.rglob(".tmp-*"))
 
@@ -158,3 +162,78 @@ class TestLedger:
         packed = tmp_path / "conn.log.gz"
         packed.write_bytes(gzip.compress(plain.read_bytes()))
         assert source_head(plain) == source_head(packed)
+
+
+def internal_bundle(n: int) -> tuple[str, bytes]:
+    """A bundle naming an internal address, as ``--share-observables all`` builds them."""
+    bid = f"bundle--00000000-0000-4000-8000-{n:012d}"
+    obj = {"type": "ipv4-addr", "id": f"ipv4-addr--00000000-0000-4000-8000-{n:012d}"}
+    return bid, orjson.dumps(
+        {"type": "bundle", "id": bid, "objects": [{**obj, "value": "10.1.2.3"}]}
+    )
+
+
+class TestDestination:
+    """A bundle goes only to the hub and collection it was built for, under a policy that
+    still allows it."""
+
+    def test_only_to_its_own_destination(self, tmp_path: Path) -> None:
+        """Bundles for another hub or collection stay, counted; their own run sends them."""
+        sharing = PrivacyPolicy.make(share="all")
+        internal = Destination.make("https://soc.internal.example/api1/", "sightings", sharing)
+        other_collection = Destination.make("https://hub.example/api1/", "other", POLICY)
+        hub = Hub()
+        with Spool(tmp_path) as spool:
+            spool.put(*internal_bundle(1), internal)
+            spool.put(*bundle(2), HUB)
+            spool.put(*bundle(3), other_collection)
+            delivery = deliver(spool, hub, HUB, POLICY)
+            assert [b[0]["id"][-1] for b in hub.received] == ["2"]
+            assert (delivery.elsewhere, delivery.ok) == (2, True)
+            assert [p.destination for p in spool.pending()] == [internal, other_collection]
+            again = Destination.make("HTTPS://SOC.internal.example/api1", "sightings", sharing)
+            assert deliver(spool, hub, again, sharing).delivered == [internal_bundle(1)[0]]
+        assert "10.1.2.3" in orjson.dumps(hub.received[-1]).decode()
+
+    def test_current_policy_checked_again(self, tmp_path: Path) -> None:
+        """A bundle built to share more than this run allows, or naming what this run's
+        policy calls internal, is held (kept, not sent), and the run says why."""
+        sharing = PrivacyPolicy.make(share="all")
+        hub = Hub()
+        with Spool(tmp_path) as spool:
+            spool.put(*internal_bundle(1), Destination.make(HUB.url, HUB.collection, sharing))
+            bid, payload = bundle(2)
+            spool.put(bid, payload.replace(b"[{", b'[{"x_host":"mail.corp.example",'), HUB)
+            stricter = PrivacyPolicy.make(own_domains=["corp.example"])
+            delivery = deliver(spool, hub, HUB, stricter)
+            assert hub.received == []
+            assert list(delivery.held) == [internal_bundle(1)[0], bid]
+            assert "--share-observables all" in delivery.held[internal_bundle(1)[0]]
+            assert "internal" in delivery.held[bid]
+            assert not delivery.ok
+            assert len(spool.pending()) == 2
+
+    def test_a_bundle_without_a_record_goes_nowhere(self, tmp_path: Path) -> None:
+        """A bundle with no readable destination record (an older spool, a broken record) is
+        kept and counted, never sent."""
+        hub = Hub()
+        with Spool(tmp_path) as spool:
+            first = spool.put(*bundle(1), HUB)
+            second = spool.put(*bundle(2), HUB)
+            first.record.unlink()
+            second.record.write_text("[not a record")
+            delivery = deliver(spool, hub, HUB, POLICY)
+            assert (hub.received, delivery.elsewhere) == ([], 2)
+            assert [p.destination for p in spool.pending()] == [None, None]
+
+    def test_record_written_with_the_bundle_and_removed_with_it(self, tmp_path: Path) -> None:
+        """Each bundle has its record beside it; delivery removes both, refusal moves both."""
+        with Spool(tmp_path) as spool:
+            kept = spool.put(*bundle(1), HUB)
+            assert Destination.from_json(kept.record.read_bytes()) == HUB
+            deliver(spool, Hub(), HUB, POLICY)
+            assert list(spool.outbox.iterdir()) == []
+            refused = spool.put(*bundle(2), HUB)
+            deliver(spool, Hub(refuse=True), HUB, POLICY)
+            assert list(spool.outbox.iterdir()) == []
+            assert (spool.refused / refused.record.name).exists()

@@ -52,14 +52,18 @@ from stixhub.stix import InvalidTimestamp, StixError, parse_document, parse_rfc3
 __all__ = [
     "COMMANDS",
     "AuthFailed",
+    "PartlyDone",
     "RemoteFailure",
     "RemoteOptions",
     "client_errors",
+    "connection_options",
+    "credentials",
     "open_client",
     "progress",
     "remote_failure",
     "remote_options",
     "resolve_collection",
+    "warn_insecure",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -78,9 +82,16 @@ class AuthFailed(click.ClickException):
     exit_code = EXIT_AUTH
 
 
+class PartlyDone(click.ClickException):
+    """Part of the job was done and part was not (exit code 4)."""
+
+    exit_code = EXIT_PARTIAL
+
+
 def remote_failure(message: str, exit_code: int) -> click.ClickException:
     """The CLI error for a message and the exit code of its class."""
-    kind = {EXIT_AUTH: AuthFailed, EXIT_USAGE: BadInput}.get(exit_code, RemoteFailure)
+    kinds = {EXIT_AUTH: AuthFailed, EXIT_USAGE: BadInput, EXIT_PARTIAL: PartlyDone}
+    kind = kinds.get(exit_code, RemoteFailure)
     return kind(message)
 
 
@@ -116,93 +127,134 @@ class RemoteOptions:
     as_json: bool
 
 
-def _credentials(
+def credentials(
     user: str | None,
     password_stdin: bool,
     token: str | None,
     cert: str | None,
     key: str | None,
+    *,
+    prefix: str = "",
+    env_prefix: str = "STIXHUB_",
 ) -> Auth | None:
-    """One kind of credentials: the options win over the environment."""
-    given = [name for name, v in (("--user", user), ("--token", token), ("--cert", cert)) if v]
+    """One kind of credentials: the options win over the environment.
+
+    ``prefix`` and ``env_prefix`` name the options and variables in messages and say which
+    variables are read, so a command talking to two servers keeps each one's secrets apart
+    (``--indicators-user`` with ``STIXHUB_INDICATORS_PASSWORD``).
+    """
+    opt = f"--{prefix}"
+    given = [f"{opt}{n}" for n, v in (("user", user), ("token", token), ("cert", cert)) if v]
     if len(given) > 1:
         raise BadInput(f"give one kind of credentials, not {' and '.join(given)}")
     if key and not cert:
-        raise BadInput("--key needs --cert")
+        raise BadInput(f"{opt}key needs {opt}cert")
     if password_stdin and (token or cert):
-        raise BadInput("--password-stdin goes with --user")
+        raise BadInput(f"{opt}password-stdin goes with {opt}user")
     if cert:
         return ClientCertificate(cert, key)
     if token:
         return BearerToken(token)
     if user or password_stdin:
-        return _basic(user or os.environ.get("STIXHUB_USER"), password_stdin)
-    return _from_environment()
+        return _basic(user or os.environ.get(f"{env_prefix}USER"), password_stdin, opt, env_prefix)
+    return _from_environment(opt, env_prefix)
 
 
-def _basic(user: str | None, password_stdin: bool) -> BasicAuth:
+def _basic(user: str | None, password_stdin: bool, opt: str, env: str) -> BasicAuth:
     if not user:
-        raise BadInput("--password-stdin needs --user (or STIXHUB_USER)")
+        raise BadInput(f"{opt}password-stdin needs {opt}user (or {env}USER)")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
         if not password:
-            raise BadInput("--password-stdin read no password from standard input")
+            raise BadInput(f"{opt}password-stdin read no password from standard input")
         return BasicAuth(user, password)
-    password = os.environ.get("STIXHUB_PASSWORD")
+    password = os.environ.get(f"{env}PASSWORD")
     if not password:
-        raise BadInput("--user needs --password-stdin (or STIXHUB_PASSWORD)")
+        raise BadInput(f"{opt}user needs {opt}password-stdin (or {env}PASSWORD)")
     return BasicAuth(user, password)
 
 
-def _from_environment() -> Auth | None:
-    user, token = os.environ.get("STIXHUB_USER"), os.environ.get("STIXHUB_TOKEN")
+def _from_environment(opt: str, env: str) -> Auth | None:
+    user, token = os.environ.get(f"{env}USER"), os.environ.get(f"{env}TOKEN")
     if token and user:
-        raise BadInput("both STIXHUB_TOKEN and STIXHUB_USER are set: unset one")
+        raise BadInput(f"both {env}TOKEN and {env}USER are set: unset one")
     if token:
         return BearerToken(token)
     if user:
-        if not os.environ.get("STIXHUB_PASSWORD"):
-            raise BadInput("STIXHUB_USER is set but STIXHUB_PASSWORD is not")
-        return _basic(user, password_stdin=False)
+        if not os.environ.get(f"{env}PASSWORD"):
+            raise BadInput(f"{env}USER is set but {env}PASSWORD is not")
+        return _basic(user, False, opt, env)
     return None
+
+
+def connection_options(
+    prefix: str = "", env_prefix: str = "STIXHUB_", server: str = ""
+) -> Callable[[F], F]:
+    """Add the credential and TLS options of one server, ``--{prefix}user`` and so on.
+
+    The command gets them as parameters named ``{prefix}user``, ``{prefix}password_stdin``,
+    ``{prefix}token``, ``{prefix}cert``, ``{prefix}key``, ``{prefix}ca_bundle``,
+    ``{prefix}pin_sha256`` and ``{prefix}insecure`` (dashes as underscores) and turns them
+    into an ``Auth`` with ``credentials``. ``server`` ends each help text ("of the --indicators
+    server"). Every remote command takes the same options this way.
+    """
+    of = f" {server}" if server else ""
+
+    def name(option: str) -> str:
+        return f"--{prefix}{option}"
+
+    options = [
+        click.option(
+            name("user"), metavar="NAME", help=f"HTTP Basic user{of} (or ${env_prefix}USER)."
+        ),
+        click.option(
+            name("password-stdin"),
+            is_flag=True,
+            help=f"Read the password{of} from the first line of standard input.",
+        ),
+        click.option(
+            name("token"), metavar="TOKEN", help=f"Bearer API token{of} (or ${env_prefix}TOKEN)."
+        ),
+        click.option(
+            name("cert"),
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help=f"TLS client certificate{of} (PEM).",
+        ),
+        click.option(
+            name("key"),
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help=f"Key of {name('cert')}, if not in the same file.",
+        ),
+        click.option(
+            name("ca-bundle"),
+            metavar="FILE",
+            type=click.Path(dir_okay=False),
+            help=f"Trust these CA certificates (PEM){of} instead of the system's.",
+        ),
+        click.option(
+            name("pin-sha256"),
+            metavar="HEX",
+            help=f"Accept only a server certificate{of} with this SHA-256 fingerprint.",
+        ),
+        click.option(
+            name("insecure"), is_flag=True, help=f"Do not check the certificate{of} (warns)."
+        ),
+    ]
+
+    def decorate(command: F) -> F:
+        decorated: Any = command
+        for option in reversed(options):
+            decorated = option(decorated)
+        return decorated  # type: ignore[no-any-return]
+
+    return decorate
 
 
 def remote_options(command: F) -> F:
     """Add the connection options and turn them into one ``RemoteOptions`` argument."""
     options = [
-        click.option("--user", metavar="NAME", help="HTTP Basic user (or $STIXHUB_USER)."),
-        click.option(
-            "--password-stdin",
-            is_flag=True,
-            help="Read the password from the first line of standard input.",
-        ),
-        click.option("--token", metavar="TOKEN", help="Bearer API token (or $STIXHUB_TOKEN)."),
-        click.option(
-            "--cert",
-            metavar="FILE",
-            type=click.Path(dir_okay=False),
-            help="TLS client certificate (PEM).",
-        ),
-        click.option(
-            "--key",
-            metavar="FILE",
-            type=click.Path(dir_okay=False),
-            help="Key of --cert, if not in the same file.",
-        ),
-        click.option(
-            "--ca-bundle",
-            metavar="FILE",
-            type=click.Path(dir_okay=False),
-            help="Trust these CA certificates (PEM) instead of the system's.",
-        ),
-        click.option(
-            "--pin-sha256",
-            metavar="HEX",
-            help="Accept only a server certificate with this SHA-256 fingerprint.",
-        ),
-        click.option(
-            "--insecure", is_flag=True, help="Do not check the server's certificate (warns)."
-        ),
         click.option(
             "--timeout",
             type=click.FloatRange(min=0.1),
@@ -229,24 +281,30 @@ def remote_options(command: F) -> F:
         as_json: bool,
         **kwargs: Any,
     ) -> Any:
-        auth = _credentials(user, password_stdin, token, cert, key)
+        auth = credentials(user, password_stdin, token, cert, key)
         remote = RemoteOptions(url, auth, ca_bundle, pin_sha256, insecure, timeout, as_json)
         return command(*args, remote=remote, **kwargs)
 
     decorated: Any = wrapper
     for option in reversed(options):
         decorated = option(decorated)
+    decorated = connection_options()(decorated)
     return click.argument("url")(decorated)  # type: ignore[no-any-return]
+
+
+def warn_insecure(flag: str = "--insecure") -> None:
+    """Say on stderr what turning certificate checks off gives away."""
+    click.echo(
+        f"warning: {flag}: the server's certificate is not checked; anyone on the "
+        "path can read and change this exchange",
+        err=True,
+    )
 
 
 def open_client(remote: RemoteOptions) -> TaxiiClient:
     """The client for the options; ``--insecure`` says on stderr what it turns off."""
     if remote.insecure:
-        click.echo(
-            "warning: --insecure: the server's certificate is not checked; anyone on the "
-            "path can read and change this exchange",
-            err=True,
-        )
+        warn_insecure()
     with client_errors():
         return TaxiiClient(
             remote.url,

@@ -1,39 +1,55 @@
 """``stixhub sense``: match logs against indicators and report sightings to a hub.
 
 The job is ``stixhub.sensor`` (``sense``, ``commit``, ``deliver``); this module reads the
-options, the credentials (``--user``/``--password-stdin``, ``--token``, or ``STIXHUB_USER`` +
-``STIXHUB_PASSWORD``, ``STIXHUB_TOKEN``) and the default spool folder from the environment,
-and makes the push the sensor hands its outbox to from the TAXII client.
+options, the credentials and the default spool folder from the environment, and makes the
+push the sensor hands its outbox to from the TAXII client.
+
+Two servers, two sets of secrets: the ``--report`` hub's credentials (``--user`` with
+``--password-stdin``, ``--token``, ``--cert``, or ``STIXHUB_USER`` + ``STIXHUB_PASSWORD``,
+``STIXHUB_TOKEN``) and TLS options (``--ca-bundle``, ``--pin-sha256``, ``--insecure``) are
+the same as every remote command's; a TAXII ``--indicators`` source has its own
+(``--indicators-user``, ``--indicators-token``, ``--indicators-ca-bundle``, ...,
+``STIXHUB_INDICATORS_USER`` + ``STIXHUB_INDICATORS_PASSWORD``, ``STIXHUB_INDICATORS_TOKEN``).
+The hub's are used for the source only when the source has the hub's origin (scheme, host
+and port): a consumer reading a CERT's feed never sends the sector hub's password to the
+CERT.
 
 Exit codes: 0 every report is at the hub (or there was nothing to report, or a dry run);
 1 the hub could not be reached or the spool could not be used (the reports wait in the
-spool for the next run); 2 bad usage or unreadable input; 3 the hub refused the
-credentials; 4 the hub refused some objects (the bundle is kept in ``SPOOL/refused/``).
+spool for the next run); 2 bad usage or unreadable input; 3 the hub or the indicator source
+refused the credentials; 4 the hub refused some objects (the bundle is kept in
+``SPOOL/refused/``), or bundles for this hub stay spooled because this run's privacy policy
+does not allow them.
 """
 
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import click
 import orjson
 
-from stixhub.cli._errors import EXIT_FAILED, EXIT_PARTIAL, BadInput
+from stixhub.cli._errors import EXIT_AUTH, EXIT_FAILED, EXIT_PARTIAL, BadInput
 from stixhub.cli.remote import (
     RemoteOptions,
-    _credentials,
     client_errors,
+    connection_options,
+    credentials,
     open_client,
     remote_failure,
     resolve_collection,
+    warn_insecure,
 )
 from stixhub.client import (
     Auth,
     BasicAuth,
     BearerToken,
     ConnectionFailed,
+    PinMismatch,
     ServerError,
     TaxiiClient,
     TooManyRequests,
@@ -41,6 +57,7 @@ from stixhub.client import (
 from stixhub.sensor import (
     FORMATS,
     Delivery,
+    Destination,
     HubUnreachable,
     ObjectOutcome,
     PrivacyPolicy,
@@ -57,11 +74,12 @@ from stixhub.sensor import (
     sense,
 )
 from stixhub.sensor._privacy import SHARE_MODES
+from stixhub.sensor._report import for_destination
 from stixhub.stix import StixError
 from stixhub.stix.markings import TLP_VERSIONS, TlpVersion, parse_tlp, tlp_marking_id
 
 if TYPE_CHECKING:
-    from stixhub.sources import Credentials
+    from stixhub.sources import Credentials, Tls
 
 __all__ = ["COMMANDS"]
 
@@ -82,6 +100,8 @@ def _push(client: TaxiiClient, collection: str, api_root: str, wait: float) -> P
     def push(objects: list[dict[str, Any]]) -> Sequence[ObjectOutcome]:
         try:
             result = client.add_objects(collection, objects, api_root=api_root, timeout=wait)
+        except PinMismatch:
+            raise  # not a hub that is down: another server (exit 3)
         except (ConnectionFailed, ServerError, TooManyRequests) as exc:
             raise HubUnreachable(str(exc) or type(exc).__name__) from None
         return [ObjectOutcome(r.id, r.version, r.outcome, r.message) for r in result.results]
@@ -89,19 +109,88 @@ def _push(client: TaxiiClient, collection: str, api_root: str, wait: float) -> P
     return push
 
 
-def _deliver(spool: Spool, remote: RemoteOptions, collection: str, wait: float) -> Delivery:
-    """Find the collection and push the outbox; an unreachable hub leaves it waiting."""
+def _deliver(
+    spool: Spool,
+    remote: RemoteOptions,
+    destination: Destination,
+    policy: PrivacyPolicy,
+    wait: float,
+) -> Delivery:
+    """Find the collection and push the outbox's bundles for it; an unreachable hub leaves
+    them waiting."""
     with open_client(remote) as client:
         try:
             with client_errors():
                 try:
                     root = client.resolve_api_root()
+                except PinMismatch:
+                    raise  # not a hub that is down: another server (exit 3)
                 except (ConnectionFailed, ServerError, TooManyRequests) as exc:
                     raise HubUnreachable(str(exc) or type(exc).__name__) from None
-                target = resolve_collection(client, collection, root)
-                return deliver(spool, _push(client, target.id, root, wait))
+                target = resolve_collection(client, destination.collection, root)
+                push = _push(client, target.id, root, wait)
+                return deliver(spool, push, destination, policy)
         except HubUnreachable as exc:
-            return Delivery(waiting=len(spool.pending()), unreachable=str(exc))
+            mine, elsewhere = for_destination(spool, destination)
+            return Delivery(waiting=len(mine), elsewhere=elsewhere, unreachable=str(exc))
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    """(scheme, host, port) of a URL, the port filled in from the scheme."""
+    parts = urlsplit(url.strip())
+    scheme = parts.scheme.lower()
+    try:
+        port = parts.port or {"http": 80, "https": 443}.get(scheme)
+    except ValueError:
+        port = None
+    return scheme, (parts.hostname or "").lower(), port
+
+
+def same_origin(a: str, b: str) -> bool:
+    """Whether two URLs name the same server: scheme, host and port (RFC 6454)."""
+    return _origin(a) == _origin(b)
+
+
+def _as_credentials(auth: Auth | None) -> "Credentials":
+    from stixhub.sources import Credentials  # noqa: PLC0415  slow to import, see sense_command
+
+    if isinstance(auth, BasicAuth):
+        return Credentials(user=auth.username, password=auth.password)
+    if isinstance(auth, BearerToken):
+        return Credentials(token=auth.token)
+    if auth is not None:
+        return Credentials(cert=auth.cert_file, key=auth.key_file)
+    return Credentials()
+
+
+@dataclass(frozen=True)
+class _Server:
+    """The credentials and certificate checks given for one server."""
+
+    auth: Auth | None
+    ca_bundle: str | None
+    pin_sha256: str | None
+    insecure: bool
+
+    @property
+    def checks_given(self) -> bool:
+        return bool(self.ca_bundle or self.pin_sha256 or self.insecure)
+
+
+def _source_access(
+    source: str, report_url: str | None, hub: _Server, own: _Server, timeout: float
+) -> "tuple[Credentials, Tls]":
+    """What a TAXII source is read with: its own options, else the hub's when it is the
+    hub's origin, else none (anonymous, the system's CAs)."""
+    from stixhub.sources import Tls  # noqa: PLC0415  slow to import, see sense_command
+
+    shared = report_url is not None and same_origin(source, report_url)
+    auth = own.auth if own.auth is not None else (hub.auth if shared else None)
+    checks = own if own.checks_given else (hub if shared else own)
+    if checks.insecure:
+        warn_insecure("--indicators-insecure" if checks is own else "--insecure")
+    tls = Tls(checks.ca_bundle, checks.pin_sha256, not checks.insecure, timeout)
+    return _as_credentials(auth), tls
 
 
 def _print_summary(run: SenseRun, delivery: Delivery | None, as_json: bool, err: bool) -> None:
@@ -111,6 +200,8 @@ def _print_summary(run: SenseRun, delivery: Delivery | None, as_json: bool, err:
             "delivered_bundles": len(delivery.delivered),
             "delivered_objects": delivery.objects,
             "waiting_bundles": delivery.waiting,
+            "other_destination_bundles": delivery.elsewhere,
+            "held_bundles": delivery.held,
             "unreachable": delivery.unreachable,
             "refused": {
                 bundle: [{"id": r.id, "version": r.version, "message": r.message} for r in rs]
@@ -138,6 +229,11 @@ def _print_summary(run: SenseRun, delivery: Delivery | None, as_json: bool, err:
             f"{delivery.waiting} waiting, {len(delivery.refused)} refused in part",
             err=err,
         )
+        if delivery.elsewhere:
+            click.echo(
+                f"{delivery.elsewhere} bundles stay spooled for another hub or collection",
+                err=err,
+            )
         for bundle, refusals in delivery.refused.items():
             for refusal in refusals[:MAX_REFUSALS_SHOWN]:
                 click.echo(f"refused: {bundle}: {refusal.id}: {refusal.message}", err=True)
@@ -236,15 +332,8 @@ def _print_summary(run: SenseRun, delivery: Delivery | None, as_json: bool, err:
     show_default=True,
     help="Seconds to wait for the hub's status.",
 )
-@click.option("--user", metavar="NAME", help="HTTP Basic user (or $STIXHUB_USER).")
-@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
-@click.option("--token", metavar="TOKEN", help="Bearer API token (or $STIXHUB_TOKEN).")
-@click.option(
-    "--ca-bundle",
-    metavar="FILE",
-    type=click.Path(dir_okay=False),
-    help="Trust these CA certificates (PEM) instead of the system's.",
-)
+@connection_options(server="of the --report hub")
+@connection_options("indicators-", "STIXHUB_INDICATORS_", "of the --indicators server")
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0.1),
@@ -272,7 +361,19 @@ def sense_command(
     user: str | None,
     password_stdin: bool,
     token: str | None,
+    cert: str | None,
+    key: str | None,
     ca_bundle: str | None,
+    pin_sha256: str | None,
+    insecure: bool,
+    indicators_user: str | None,
+    indicators_password_stdin: bool,
+    indicators_token: str | None,
+    indicators_cert: str | None,
+    indicators_key: str | None,
+    indicators_ca_bundle: str | None,
+    indicators_pin_sha256: str | None,
+    indicators_insecure: bool,
     timeout: float,
     as_json: bool,
 ) -> None:
@@ -285,11 +386,37 @@ def sense_command(
     """  # fmt: skip
     # The sources pull in the store (SQLAlchemy, Alembic): half a second of CPU that every
     # other command would pay at start-up if imported at the top.
-    from stixhub.sources import SourceError, read_source  # noqa: PLC0415  see above
+    from stixhub.sources import (  # noqa: PLC0415  see above
+        SourceAuthFailed,
+        SourceError,
+        read_source,
+    )
 
     if report is None and not dry_run:
         raise click.UsageError("give --report URL COLLECTION, or --dry-run")
-    auth = _credentials(user, password_stdin, token, None, None)
+    if password_stdin and indicators_password_stdin:
+        raise BadInput(
+            "--password-stdin and --indicators-password-stdin cannot both read standard "
+            "input: give one password in the environment (STIXHUB_PASSWORD or "
+            "STIXHUB_INDICATORS_PASSWORD)"
+        )
+    own_given = [
+        indicators_user, indicators_password_stdin, indicators_token, indicators_cert,
+        indicators_key, indicators_ca_bundle, indicators_pin_sha256, indicators_insecure,
+    ]  # fmt: skip
+    is_taxii = source.lower().startswith(("http://", "https://"))
+    if any(own_given) and not is_taxii:
+        raise BadInput("the --indicators-* connection options are for a TAXII --indicators URL")
+    hub = _Server(
+        credentials(user, password_stdin, token, cert, key), ca_bundle, pin_sha256, insecure
+    )
+    own = _Server(
+        credentials(
+            indicators_user, indicators_password_stdin, indicators_token, indicators_cert,
+            indicators_key, prefix="indicators-", env_prefix="STIXHUB_INDICATORS_",
+        ),
+        indicators_ca_bundle, indicators_pin_sha256, indicators_insecure,
+    )  # fmt: skip
     try:
         level = parse_tlp(tlp)
         tlp_marking_id(level, tlp_version)
@@ -302,7 +429,13 @@ def sense_command(
             format=log_format,
             mapping=mapping,
         )
-        indicators = read_source(source, _source_credentials(auth))
+        if is_taxii:
+            access = _source_access(source, report[0] if report else None, hub, own, timeout)
+            indicators = read_source(source, *access)
+        else:
+            indicators = read_source(source)
+    except SourceAuthFailed as exc:
+        raise remote_failure(str(exc), EXIT_AUTH) from None
     except (SensorError, SourceError, StixError) as exc:
         raise BadInput(str(exc)) from None
     now = time.time_ns() // 1000
@@ -316,15 +449,24 @@ def sense_command(
                     click.echo(run.payload, nl=False)
                 _print_summary(run, None, as_json, err=True)
                 return
-            commit(run, spool, ledger)
             assert report is not None
-            remote = RemoteOptions(report[0], auth, ca_bundle, None, False, timeout, as_json)
-            delivery = _deliver(spool, remote, report[1], wait_seconds)
+            destination = Destination.make(report[0], report[1], options.policy)
+            commit(run, spool, ledger, destination)
+            remote = RemoteOptions(
+                report[0], hub.auth, ca_bundle, pin_sha256, insecure, timeout, as_json
+            )
+            delivery = _deliver(spool, remote, destination, options.policy, wait_seconds)
     except SpoolError as exc:
         raise remote_failure(str(exc), EXIT_FAILED) from None
     except SensorError as exc:
         raise BadInput(str(exc)) from None
     _print_summary(run, delivery, as_json, err=False)
+    _exit_for(delivery, folder)
+
+
+def _exit_for(delivery: Delivery, folder: Path) -> None:
+    """The error line and exit code of a delivery that did not take everything."""
+    outbox = folder / "outbox"
     if delivery.refused:
         raise remote_failure(
             f"the hub refused objects of {len(delivery.refused)} bundles; they are kept in "
@@ -334,20 +476,17 @@ def sense_command(
     if delivery.unreachable is not None:
         raise remote_failure(
             f"the hub could not take the report ({delivery.unreachable}); "
-            f"{delivery.waiting} bundles wait in {folder / 'outbox'} for the next run",
+            f"{delivery.waiting} bundles wait in {outbox} for the next run",
             EXIT_FAILED,
         )
-
-
-def _source_credentials(auth: Auth | None) -> "Credentials":
-    """The same credentials for a TAXII indicator source as for the report."""
-    from stixhub.sources import Credentials  # noqa: PLC0415  slow to import, see sense_command
-
-    if isinstance(auth, BasicAuth):
-        return Credentials(user=auth.username, password=auth.password)
-    if isinstance(auth, BearerToken):
-        return Credentials(token=auth.token)
-    return Credentials()
+    if delivery.held:
+        first = next(iter(delivery.held.values()))
+        raise remote_failure(
+            f"{len(delivery.held)} bundles for this hub stay in {outbox}: this run's privacy "
+            f"policy does not let them go ({first}); send them with the options they were "
+            "built with, or remove them",
+            EXIT_PARTIAL,
+        )
 
 
 sense_command.name = "sense"

@@ -17,7 +17,7 @@ from stixhub.sensor._pipeline import SenseOptions, SenseRun, commit, load_identi
 from stixhub.sensor._privacy import PrivacyPolicy, ShareMode
 from stixhub.sensor._report import Delivery, ObjectOutcome, Push, deliver
 from stixhub.sensor._sightings import DEFAULT_PERIOD, parse_period
-from stixhub.sensor._spool import Ledger, Spool
+from stixhub.sensor._spool import Destination, Ledger, Spool
 from stixhub.sensor.events import Event, stix_time
 from stixhub.sensor.readers import FORMATS, FieldMapping, ReadStats, load_mapping, read_log
 
@@ -25,6 +25,7 @@ __all__ = [
     "DEFAULT_PERIOD",
     "FORMATS",
     "Delivery",
+    "Destination",
     "Event",
     "FieldMapping",
     "HubUnreachable",

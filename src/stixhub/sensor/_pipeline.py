@@ -24,7 +24,7 @@ import orjson
 from stixhub.sensor._errors import InvalidIdentity, InvalidReport
 from stixhub.sensor._privacy import PrivacyPolicy
 from stixhub.sensor._sightings import DEFAULT_PERIOD, Aggregator, sighting_objects
-from stixhub.sensor._spool import Change, Ledger, Spool, source_head
+from stixhub.sensor._spool import Change, Destination, Ledger, Spool, source_head
 from stixhub.sensor.readers import FieldMapping, ReadStats, read_log
 from stixhub.stix import InvalidJSON, loads_untrusted
 from stixhub.stix.markings import TlpLevel, TlpVersion, tlp_marking
@@ -214,9 +214,10 @@ def sense(
     return run
 
 
-def commit(run: SenseRun, spool: Spool, ledger: Ledger) -> None:
-    """Put the run's bundle into the outbox, then record it in the ledger (in that order)."""
+def commit(run: SenseRun, spool: Spool, ledger: Ledger, destination: Destination) -> None:
+    """Put the run's bundle into the outbox for ``destination`` (the hub and collection it
+    was built for, and the policy it was checked under), then record it in the ledger."""
     if run.bundle is not None and run.payload is not None:
-        spool.put(str(run.bundle["id"]), run.payload)
+        spool.put(str(run.bundle["id"]), run.payload, destination)
         ledger.mark_reported(run.changes)
     ledger.save()

@@ -7,6 +7,13 @@ refused in part is set aside in ``refused/`` with its status, and reported; send
 would only be refused again. Credentials the hub refuses (401/403) and a collection it does
 not know stop the run with the client's typed error; the bundle stays in the outbox.
 
+Only bundles built for this run's destination (the same hub URL and collection) are sent;
+the others stay in the outbox for a run that names theirs, and are counted. Before a bundle
+is sent, the privacy check runs again with this run's policy, and a bundle built to share
+more than this run allows (``all`` when this run says ``external``) is not sent: a bundle
+spooled for an internal hub under ``--share-observables all`` stays where it is. Those are
+counted too, and the run says so.
+
 Sending a bundle again after a crash between "stored" and "removed" is harmless: its
 objects are versions the hub already holds (same id, same ``modified``).
 """
@@ -17,10 +24,11 @@ from typing import Any, Literal
 
 import orjson
 
-from stixhub.sensor._errors import HubUnreachable, SpoolError
-from stixhub.sensor._spool import Pending, Spool
+from stixhub.sensor._errors import HubUnreachable, PrivacyLeak, SpoolError
+from stixhub.sensor._privacy import PrivacyPolicy
+from stixhub.sensor._spool import Destination, Pending, Spool
 
-__all__ = ["Delivery", "ObjectOutcome", "Push", "Refusal", "deliver"]
+__all__ = ["Delivery", "ObjectOutcome", "Push", "Refusal", "deliver", "for_destination"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,14 +67,18 @@ class Delivery:
     refused: dict[str, list[Refusal]] = field(default_factory=dict)
     """Bundle id -> the objects the hub refused; those bundles are in ``refused/``."""
     waiting: int = 0
-    """Bundles still in the outbox."""
+    """Bundles for this destination still in the outbox (the hub could not take them)."""
+    elsewhere: int = 0
+    """Bundles in the outbox built for another hub or collection (or with no record)."""
+    held: dict[str, str] = field(default_factory=dict)
+    """Bundle id -> why this run's privacy policy does not let it go; it stays spooled."""
     unreachable: str | None = None
     """Why delivery stopped early (the hub could not be reached), or None."""
 
     @property
     def ok(self) -> bool:
-        """Whether the outbox is empty and nothing was refused."""
-        return not self.refused and not self.waiting
+        """Whether every bundle for this destination is stored and nothing was refused."""
+        return not self.refused and not self.waiting and not self.held
 
 
 def _refusals(results: Sequence[ObjectOutcome]) -> list[Refusal]:
@@ -85,20 +97,50 @@ def _status_record(results: Sequence[ObjectOutcome]) -> dict[str, Any]:
     }
 
 
+def for_destination(spool: Spool, destination: Destination) -> tuple[list[Pending], int]:
+    """The outbox's bundles built for ``destination`` (oldest first) and how many are not."""
+    queue = spool.pending()
+    mine = [p for p in queue if p.destination is not None and p.destination.same_place(destination)]
+    return mine, len(queue) - len(mine)
+
+
+def _hold_reason(pending: Pending, payload: bytes, policy: PrivacyPolicy) -> str | None:
+    """Why this run's policy keeps a bundle back, or None when it may go."""
+    assert pending.destination is not None
+    if not pending.destination.shares_no_more_than(policy.share):
+        return (
+            f"built with --share-observables {pending.destination.share}, "
+            f"this run allows {policy.share}"
+        )
+    try:
+        policy.check_outgoing(payload)
+    except PrivacyLeak:
+        return "it names something this run's privacy policy treats as internal"
+    return None
+
+
 def deliver(
     spool: Spool,
     push: Push,
+    destination: Destination,
+    policy: PrivacyPolicy,
     *,
     on_bundle: Callable[[Pending, Sequence[ObjectOutcome]], None] | None = None,
 ) -> Delivery:
-    """Push the outbox's bundles in order; see the module docstring for what stays."""
-    delivery = Delivery()
-    queue = spool.pending()
+    """Push the outbox's bundles for ``destination`` in order, each checked again with
+    ``policy``; see the module docstring for what stays."""
+    queue, elsewhere = for_destination(spool, destination)
+    delivery = Delivery(elsewhere=elsewhere)
     for index, pending in enumerate(queue):
         try:
-            document = orjson.loads(pending.read())
+            payload = pending.read()
+            document = orjson.loads(payload)
         except (OSError, orjson.JSONDecodeError) as exc:
             raise SpoolError(f"cannot read {pending.path}: {exc}") from None
+        reason = _hold_reason(pending, payload, policy)
+        if reason is not None:
+            delivery.held[pending.bundle_id] = reason
+            continue
         objects = document.get("objects", []) if isinstance(document, dict) else []
         try:
             results = push(objects)

@@ -3,9 +3,13 @@
 One folder (``--spool DIR``) holds
 
 - ``outbox/``: one file per bundle waiting for the hub, named ``<sequence>-<bundle id>.json``
-  so they go out in the order they were made. A file is written whole or not at all
-  (temporary file, fsync, ``os.replace``, fsync of the folder) and removed only once the
-  hub's status says every object of it was stored;
+  so they go out in the order they were made, each beside ``<name>.to.json``: the
+  ``Destination`` it was built for (hub URL, collection, share mode and privacy-policy
+  digest), so a bundle made for an internal hub never goes to another one. The record is
+  written first and the bundle second, each whole or not at all (temporary file, fsync,
+  ``os.replace``, fsync of the folder): a bundle is never in the outbox without its record.
+  A bundle is removed (with its record) only once the hub's status says every object of it
+  was stored;
 - ``refused/``: bundles the hub refused in part, each with the status that says why
   (``<name>.status.json``), kept for a person to read; they are not sent again;
 - ``ledger.json``: what the sensor has counted and reported (below), replaced atomically;
@@ -38,10 +42,12 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
 from stixhub.sensor._errors import SpoolBusy, SpoolError
+from stixhub.sensor._privacy import SHARE_MODES, PrivacyPolicy, ShareMode
 from stixhub.sensor._sightings import MAX_OBSERVABLES, Tally, sighting_id
 from stixhub.sensor.events import stix_time
 from stixhub.stix import parse_rfc3339_micros
@@ -50,6 +56,7 @@ __all__ = [
     "LEDGER_VERSION",
     "SOURCE_HEAD",
     "Change",
+    "Destination",
     "Ledger",
     "Pending",
     "Spool",
@@ -61,6 +68,7 @@ SOURCE_HEAD = 65_536
 LEDGER_VERSION = 1
 _OUTBOX_NAME = re.compile(r"^(\d{12})-(bundle--[0-9a-f-]{36})\.json$")
 _GZIP_MAGIC = b"\x1f\x8b"
+_RECORD_SUFFIX = ".to.json"
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
@@ -305,12 +313,97 @@ class Ledger:
         return dict(entry) if isinstance(entry, dict) else None
 
 
+def _normal_url(url: str) -> str:
+    """A hub URL as compared: scheme and host lower case, the path with its final slash."""
+    parts = urlsplit(url.strip())
+    path = parts.path if parts.path.endswith("/") else parts.path + "/"
+    return f"{parts.scheme.lower()}://{parts.netloc.lower()}{path}"
+
+
+def policy_digest(policy: PrivacyPolicy) -> str:
+    """SHA-256 of what the policy treats as internal and what it shares, order aside."""
+    text = orjson.dumps(
+        {
+            "ranges": sorted(str(r) for r in policy.private_ranges),
+            "domains": sorted(policy.own_domains),
+            "share": policy.share,
+        }
+    )
+    return hashlib.sha256(text).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class Destination:
+    """Where a bundle was built to go and under which privacy policy.
+
+    ``url`` and ``collection`` are compared as the user gave them (the URL normalised by
+    ``_normal_url``), not as the hub resolves them: the bundle is spooled while the hub may
+    be down, so that is all that is known.
+    """
+
+    url: str
+    collection: str
+    share: ShareMode
+    policy: str
+    """``policy_digest`` of the policy the bundle was built and checked under."""
+
+    @classmethod
+    def make(cls, url: str, collection: str, policy: PrivacyPolicy) -> "Destination":
+        """The destination of a run reporting to ``url``/``collection`` under ``policy``."""
+        return cls(_normal_url(url), collection, policy.share, policy_digest(policy))
+
+    def same_place(self, other: "Destination") -> bool:
+        """Whether both name the same hub URL and collection (policies aside)."""
+        return (self.url, self.collection) == (other.url, other.collection)
+
+    def shares_no_more_than(self, share: ShareMode) -> bool:
+        """Whether the bundle shares no more than ``share`` allows (none < external < all)."""
+        return SHARE_MODES.index(self.share) <= SHARE_MODES.index(share)
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {"url": self.url, "collection": self.collection, "share": self.share,
+             "policy": self.policy}
+        )  # fmt: skip
+
+    @classmethod
+    def from_json(cls, raw: bytes) -> "Destination | None":
+        """The record's destination, or None when it is not one (it is then kept, unsent)."""
+        try:
+            data = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        url, collection, share, policy = (
+            data.get(k) for k in ("url", "collection", "share", "policy")
+        )
+        if (
+            isinstance(url, str)
+            and isinstance(collection, str)
+            and isinstance(policy, str)
+            and share in SHARE_MODES
+        ):
+            return cls(url, collection, share, policy)
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Pending:
-    """A bundle waiting in the outbox."""
+    """A bundle waiting in the outbox, and the destination it was built for.
+
+    ``destination`` is None for a bundle without a readable record (spooled by a version
+    that kept none): it goes nowhere until a person sends or removes it.
+    """
 
     path: Path
     bundle_id: str
+    destination: Destination | None = None
+
+    @property
+    def record(self) -> Path:
+        """The file holding the destination."""
+        return self.path.with_name(self.path.name[: -len(".json")] + _RECORD_SUFFIX)
 
     def read(self) -> bytes:
         return self.path.read_bytes()
@@ -351,34 +444,47 @@ class Spool:
         return Ledger.load(self.folder / "ledger.json")
 
     def pending(self) -> list[Pending]:
-        """Bundles waiting in the outbox, oldest first."""
+        """Bundles waiting in the outbox, oldest first, each with its destination."""
         found = []
-        for path in sorted(self.outbox.iterdir()):
-            m = _OUTBOX_NAME.match(path.name)
-            if m is not None:
-                found.append(Pending(path, m.group(2)))
+        try:
+            for path in sorted(self.outbox.iterdir()):
+                m = _OUTBOX_NAME.match(path.name)
+                if m is not None:
+                    unread = Pending(path, m.group(2))
+                    try:
+                        destination = Destination.from_json(unread.record.read_bytes())
+                    except FileNotFoundError:
+                        destination = None
+                    found.append(Pending(path, unread.bundle_id, destination))
+        except OSError as exc:
+            raise SpoolError(f"cannot read the outbox {self.outbox}: {exc}") from None
         return found
 
-    def put(self, bundle_id: str, payload: bytes) -> Pending:
-        """Add a bundle to the outbox, after every bundle already there."""
+    def put(self, bundle_id: str, payload: bytes, destination: Destination) -> Pending:
+        """Add a bundle to the outbox, after every bundle already there, with where it goes."""
         pending = self.pending()
         sequence = int(pending[-1].path.name[:12]) + 1 if pending else 1
         path = self.outbox / f"{sequence:012d}-{bundle_id}.json"
+        added = Pending(path, bundle_id, destination)
         try:
+            _write_atomic(added.record, destination.to_json())  # the record first, see above
             _write_atomic(path, payload)
         except OSError as exc:
             raise SpoolError(f"cannot write to the outbox {self.outbox}: {exc}") from None
-        return Pending(path, bundle_id)
+        return added
 
     def delivered(self, pending: Pending) -> None:
-        """Remove a bundle the hub stored whole."""
+        """Remove a bundle the hub stored whole, then its record."""
         pending.path.unlink(missing_ok=True)
+        pending.record.unlink(missing_ok=True)
 
     def set_aside(self, pending: Pending, status: Mapping[str, Any]) -> Path:
         """Move a partly refused bundle to ``refused/`` with the status that refused it."""
         target = self.refused / pending.path.name
         _write_atomic(target.with_name(target.name + ".status.json"), orjson.dumps(status))
         os.replace(pending.path, target)
+        with contextlib.suppress(FileNotFoundError):
+            os.replace(pending.record, self.refused / pending.record.name)
         return target
 
     def iter_refused(self) -> Iterator[Path]:

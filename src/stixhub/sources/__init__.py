@@ -4,7 +4,7 @@ through here, so both accept the same sources and refuse the same way.
 """
 
 from stixhub.sources._errors import BadSource, SourceAuthFailed, SourceError, SourceNotFound
-from stixhub.sources._open import Credentials, SourceKind, read_source, source_kind
+from stixhub.sources._open import Credentials, SourceKind, Tls, read_source, source_kind
 
 __all__ = [
     "BadSource",
@@ -13,6 +13,7 @@ __all__ = [
     "SourceError",
     "SourceKind",
     "SourceNotFound",
+    "Tls",
     "read_source",
     "source_kind",
 ]

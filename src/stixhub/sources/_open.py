@@ -26,7 +26,7 @@ from stixhub.sources._taxii import taxii_objects
 from stixhub.sync import FolderError
 from stixhub.sync.folder import latest_objects
 
-__all__ = ["Credentials", "SourceKind", "read_source", "source_kind"]
+__all__ = ["Credentials", "SourceKind", "Tls", "read_source", "source_kind"]
 
 SourceKind = Literal["taxii", "database", "folder", "file"]
 
@@ -41,6 +41,20 @@ class Credentials:
     user: str | None = None
     password: str | None = None
     token: str | None = None
+    cert: str | None = None
+    """A TLS client certificate (PEM), with ``key`` when the key is in another file."""
+    key: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Tls:
+    """How a TAXII source's server is checked: its CA, its pinned certificate, or not at all."""
+
+    ca_bundle: str | None = None
+    pin_sha256: str | None = None
+    verify: bool = True
+    timeout: float | None = None
+    """Seconds to connect and for each read (None: the client's default)."""
 
 
 def source_kind(spec: str) -> SourceKind:
@@ -65,12 +79,16 @@ def source_kind(spec: str) -> SourceKind:
     )
 
 
-def read_source(spec: str, credentials: Credentials | None = None) -> list[dict[str, Any]]:
+def read_source(
+    spec: str, credentials: Credentials | None = None, tls: Tls | None = None
+) -> list[dict[str, Any]]:
     """The objects of the source the string names (see the module docstring)."""
     kind = source_kind(spec)
     if kind == "taxii":
         creds = credentials or Credentials()
-        return taxii_objects(spec, creds.user, creds.password, creds.token)
+        return taxii_objects(
+            spec, creds.user, creds.password, creds.token, cert=(creds.cert, creds.key), tls=tls
+        )
     if kind == "database":
         url, _, collection = spec.partition("#")
         return database_objects(url, collection)

@@ -4,10 +4,11 @@ The URL is the collection's (``https://HOST/ROOT/collections/<id>/``); its API r
 part before ``collections/``. Objects come page by page (``Get Objects``, TAXII 2.1 section
 5.3) with the server's default ``match[version]=last``. Credentials come from the caller
 (the CLI reads them from the environment): a token is sent as ``Bearer``, else a user and
-password as HTTP Basic.
+password as HTTP Basic, else a TLS client certificate; ``Tls`` says how the server's own
+certificate is checked (CA bundle, SHA-256 pin, or not at all).
 """
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from stixhub.sources._errors import BadSource, SourceAuthFailed, SourceNotFound
 from stixhub.sources._redact import redact
@@ -15,6 +16,7 @@ from stixhub.taxii.client import (
     Auth,
     BasicAuth,
     BearerToken,
+    ClientCertificate,
     Forbidden,
     NotFound,
     PinMismatch,
@@ -22,6 +24,9 @@ from stixhub.taxii.client import (
     TaxiiClientError,
     Unauthorized,
 )
+
+if TYPE_CHECKING:
+    from stixhub.sources._open import Tls
 
 __all__ = ["split_collection_url", "taxii_objects"]
 
@@ -37,23 +42,38 @@ def split_collection_url(url: str) -> tuple[str, str]:
     return head + "/", collection_id
 
 
-def _auth(user: str | None, password: str | None, token: str | None) -> Auth | None:
+def _auth(
+    user: str | None, password: str | None, token: str | None, cert: tuple[str | None, str | None]
+) -> Auth | None:
     if token:
         return BearerToken(token)
     if user:
         if password is None:
             raise BadSource("a TAXII user needs a password (STIXHUB_PASSWORD)")
         return BasicAuth(user, password)
+    if cert[0]:
+        return ClientCertificate(cert[0], cert[1])
     return None
 
 
 def taxii_objects(
-    url: str, user: str | None = None, password: str | None = None, token: str | None = None
+    url: str,
+    user: str | None = None,
+    password: str | None = None,
+    token: str | None = None,
+    *,
+    cert: tuple[str | None, str | None] = (None, None),
+    tls: "Tls | None" = None,
 ) -> list[dict[str, Any]]:
     """Every object (latest versions) of the TAXII collection at ``url``."""
     root, collection_id = split_collection_url(url)
+    checks: dict[str, Any] = {}
+    if tls is not None:
+        checks = {"verify": tls.verify, "ca_bundle": tls.ca_bundle, "pin_sha256": tls.pin_sha256}
+        if tls.timeout is not None:
+            checks["timeout"] = tls.timeout
     try:
-        with TaxiiClient(root, auth=_auth(user, password, token)) as client:
+        with TaxiiClient(root, auth=_auth(user, password, token, cert), **checks) as client:
             return list(client.iter_objects(collection_id, api_root=root))
     except (Unauthorized, Forbidden, PinMismatch) as exc:
         raise SourceAuthFailed(redact(f"{url}: {_one_line(exc)}")) from None
