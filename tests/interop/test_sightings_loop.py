@@ -216,7 +216,8 @@ class TestSightingsLoop:
         down = loop.sense(HTTP_LOG, SSL_LOG)
         assert down.returncode == 1, down.stderr
         assert "wait in" in down.stderr
-        assert len(list((loop.work / "spool" / "outbox").iterdir())) == 1
+        outbox = loop.work / "spool" / "outbox"
+        assert len(list(outbox.glob("*-bundle--*[0-9a-f].json"))) == 1  # and its .to.json
         both = _expected(HTTP_LOG, SSL_LOG)
         changed = {
             sighting_id(CONSUMER_IDENTITY["id"], MATCHING, h, 3600): 2
