@@ -5,7 +5,7 @@ from pathlib import Path
 import orjson
 
 from stixhub.sensor._errors import UnsupportedLog
-from stixhub.sensor.readers._source import peek_lines
+from stixhub.sensor.readers._source import MAX_LINE_BYTES, peek_lines
 from stixhub.sensor.readers.zeek_tsv import ZEEK_TSV_MAGIC
 
 __all__ = ["FORMATS", "detect_format"]
@@ -16,14 +16,15 @@ FORMATS = ("auto", "zeek", "suricata", "jsonl", "csv")
 _PEEK = 5
 
 
-def detect_format(path: Path, wanted: str = "auto") -> str:
+def detect_format(path: Path, wanted: str = "auto", *, max_line_bytes: int = MAX_LINE_BYTES) -> str:
     """``zeek-tsv``, ``zeek-json`` or ``suricata`` for a file; ``wanted`` narrows the choice.
 
     Raises UnsupportedLog when the file is of no known format (or empty), or not of the
     format asked for. JSON lines and CSV have no signature: they are read only with a
-    mapping, so detection never picks them.
+    mapping, so detection never picks them. Lines longer than ``max_line_bytes`` are passed
+    over, as the reader will pass over them.
     """
-    lines = [line for line in peek_lines(path, _PEEK) if line.strip()]
+    lines = [line for line in peek_lines(path, _PEEK, max_line_bytes) if line.strip()]
     lines = [line for line in lines if not line.startswith("### ")]  # Zeek test baselines
     if not lines:
         raise UnsupportedLog(f"{path} is empty: no format to detect")

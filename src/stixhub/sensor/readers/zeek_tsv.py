@@ -88,10 +88,10 @@ class _Header:
 def read_zeek_tsv(blocks: Iterable[tuple[int, list[str]]], ctx: ReadContext) -> Iterator[Event]:
     """The events of a Zeek TSV log; malformed lines are counted in ``ctx.stats``.
 
-    ``blocks`` are (number of the first line, lines with their ends) as ``iter_blocks``
-    gives them. A block goes to the conn/dns block reader when the header has one; each line
-    it hands back, and every line of other logs, is read here, by name. The counts of a
-    block the block reader took are added before its events are given.
+    ``blocks`` are (number of the first line, lines with or without their ends) as
+    ``iter_blocks`` gives them. A block goes to the conn/dns block reader when the header
+    has one; each line it hands back, and every line of other logs, is read here, by name.
+    The counts of a block the block reader took are added before its events are given.
     """
     reader = _Reader(ctx)
     stats = ctx.stats
