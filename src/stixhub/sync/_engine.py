@@ -8,7 +8,8 @@ must not stop for good on one object the consumer cannot take. Revocations need 
 special: a revoked version is a new version, kept like any other.
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,19 @@ class SyncReport:
     refusals: list[Refusal] = field(default_factory=list)
 
 
+@contextmanager
+def closing_iterator(pages: Iterable[SyncPage]) -> Iterator[Iterator[SyncPage]]:
+    """Iterate the source and close it however the loop ends, so a source that fetches
+    ahead (``_source``) stops at once when the target fails, not when garbage collected."""
+    walk = iter(pages)
+    try:
+        yield walk
+    finally:
+        close = getattr(walk, "close", None)
+        if close is not None:
+            close()
+
+
 def run_sync(
     source: PageSource,
     target: Target,
@@ -74,23 +88,24 @@ def run_sync(
         else:
             state.check_same(server, collection, target_name)
         report = SyncReport(Counts(), state.totals, resumed)
-        for page in source(state.cursor):
-            tally = Counts(pages=1, received=len(page.objects))
-            for result in target.write(page.objects) if page.objects else []:
-                if result.outcome == AddOutcome.STORED:
-                    tally.stored += 1
-                elif result.outcome == AddOutcome.UNCHANGED:
-                    tally.unchanged += 1
-                else:
-                    tally.refused += 1
-                    if len(report.refusals) < MAX_REFUSALS_KEPT:
-                        report.refusals.append(
-                            Refusal(result.id, result.version, result.message or "refused")
-                        )
-            state.cursor = page.cursor
-            state.totals.add(tally)
-            save_state(state_path, state)
-            report.run.add(tally)
-            if on_page is not None:
-                on_page(report)
+        with closing_iterator(source(state.cursor)) as pages:
+            for page in pages:
+                tally = Counts(pages=1, received=len(page.objects))
+                for result in target.write(page.objects) if page.objects else []:
+                    if result.outcome == AddOutcome.STORED:
+                        tally.stored += 1
+                    elif result.outcome == AddOutcome.UNCHANGED:
+                        tally.unchanged += 1
+                    else:
+                        tally.refused += 1
+                        if len(report.refusals) < MAX_REFUSALS_KEPT:
+                            report.refusals.append(
+                                Refusal(result.id, result.version, result.message or "refused")
+                            )
+                state.cursor = page.cursor
+                state.totals.add(tally)
+                save_state(state_path, state)
+                report.run.add(tally)
+                if on_page is not None:
+                    on_page(report)
         return report

@@ -16,6 +16,7 @@ from stixhub.client import (
     TaxiiClient,
 )
 from stixhub.stix import format_taxii_timestamp, parse_rfc3339_micros
+from stixhub.taxii.client._paging import advance
 from tests.taxii.client.conftest import Reply, Script, indicator, replies
 
 Scripted = Callable[..., tuple[TaxiiClient, Script]]
@@ -218,3 +219,27 @@ class TestCursor:
         server.rows.append((T0 + 2, indicator(51)))
         again = list(client.objects_pages(C, Query(limit=2), pages[-1].cursor))
         assert ids(again) == [indicator(50)["id"], indicator(51)["id"]]
+
+
+class TestTokenOfADateRequest:
+    def test_next_of_a_by_date_request_repeats_its_added_after(self) -> None:
+        """A token given to a request asked by date is sent with that request's added_after
+        (the query it continues), and saved with the cursor."""
+        start = PageCursor(None, "2024-05-01T10:00:00.000002Z", frozenset(), True)
+        sent_after = start.params({})["added_after"]
+        cursor, _ = advance(
+            start,
+            [("indicator--a", "v1")],
+            more=True,
+            next_token="t-1",
+            date_added_last="2024-05-01T10:00:00.000009Z",
+            requested_limit=5,
+            requested_after=sent_after,
+        )
+        assert cursor.params({"limit": "5"}) == {
+            "limit": "5",
+            "next": "t-1",
+            "added_after": "2024-05-01T10:00:00.000001Z",
+        }
+        assert PageCursor.from_json(cursor.to_json()) == cursor
+        assert cursor.without_next().after is None

@@ -41,6 +41,8 @@ class PageCursor:
     - ``more``: whether the server said more was waiting after the last page.
     - ``limit``: a larger page size while reading a tie bigger than a page.
     - ``tie_size``: how many items the last stalled page held (to see a server refuse more).
+    - ``after``: the ``added_after`` of the by-date request that gave ``next``; the token
+      continues that request, so it is sent with it (medallion refuses the token alone).
     """
 
     next: str | None = None
@@ -49,6 +51,7 @@ class PageCursor:
     more: bool = True
     limit: int | None = None
     tie_size: int | None = None
+    after: str | None = None
 
     @property
     def started(self) -> bool:
@@ -65,6 +68,7 @@ class PageCursor:
             "more": self.more,
             "limit": self.limit,
             "tie_size": self.tie_size,
+            "after": self.after,
         }
 
     @classmethod
@@ -73,10 +77,11 @@ class PageCursor:
         if not isinstance(value, Mapping) or value.get("format") != CURSOR_FORMAT:
             raise InvalidCursor("not a stixhub paging cursor (format 1)")
         nxt, last, seen, more = (value.get(k) for k in ("next", "date_added_last", "seen", "more"))
-        limit, tie = value.get("limit"), value.get("tie_size")
+        limit, tie, after = value.get("limit"), value.get("tie_size"), value.get("after")
         if not (
             (nxt is None or isinstance(nxt, str))
             and (last is None or isinstance(last, str))
+            and (after is None or isinstance(after, str))
             and isinstance(more, bool)
             and isinstance(seen, list)
             and all(
@@ -94,13 +99,15 @@ class PageCursor:
                 parse_rfc3339_micros(last)
             except InvalidTimestamp:
                 raise InvalidCursor("the cursor's date_added_last is not a timestamp") from None
-        return cls(nxt, last, frozenset((k[0], k[1]) for k in seen), more, limit, tie)
+        return cls(nxt, last, frozenset((k[0], k[1]) for k in seen), more, limit, tie, after)
 
     def params(self, query: Mapping[str, str]) -> dict[str, str]:
         """The query parameters of the request that continues from this cursor."""
         out = dict(query)
         if self.next is not None:
             out["next"] = self.next
+            if self.after is not None:
+                out["added_after"] = self.after
             return out
         if self.date_added_last is not None:
             micros = parse_rfc3339_micros(self.date_added_last) - 1
@@ -111,7 +118,7 @@ class PageCursor:
 
     def without_next(self) -> "PageCursor":
         """The same position without the server's token (when the server forgot it)."""
-        return replace(self, next=None)
+        return replace(self, next=None, after=None)
 
 
 def _instant(value: str, what: str) -> int:
@@ -129,12 +136,14 @@ def advance(
     next_token: str | None,
     date_added_last: str | None,
     requested_limit: int | None,
+    requested_after: str | None = None,
 ) -> tuple[PageCursor, list[bool]]:
     """The cursor after a page, and for each item whether it is new (to be delivered).
 
     ``keys`` are the page's items in order; ``requested_limit`` is the ``limit`` the request
-    carried. Raises ``InvalidResponse`` when the server says more but gives neither ``next``
-    nor a date to continue from, and ``PagingStalled`` when a tie cannot be read whole.
+    carried, ``requested_after`` its ``added_after`` when it was asked by date. Raises
+    ``InvalidResponse`` when the server says more but gives neither ``next`` nor a date to
+    continue from, and ``PagingStalled`` when a tie cannot be read whole.
     """
     page_keys = list(keys)
     fresh = [key not in cursor.seen for key in page_keys]
@@ -150,7 +159,8 @@ def advance(
     # Without a date, the page's items are still at or after ``last``: remember them all.
     seen.update(page_keys)
     if more and next_token is not None:
-        return PageCursor(next_token, last, frozenset(seen), True), fresh
+        after = requested_after if by_date else cursor.after
+        return PageCursor(next_token, last, frozenset(seen), True, after=after), fresh
     if not more or not page_keys:
         return PageCursor(None, last, frozenset(seen), False), fresh
     if last is None:

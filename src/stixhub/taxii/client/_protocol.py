@@ -341,6 +341,7 @@ class Protocol:
             next_token=token or None,
             date_added_last=last,
             requested_limit=int(limit_sent) if limit_sent and limit_sent.isdigit() else None,
+            requested_after=None if was_next else sent.get("added_after"),
         )
         kept = tuple(item for item, new in zip(items, fresh, strict=True) if new)
         return Page(kept, new_cursor.more, token or None, first, last, new_cursor)
