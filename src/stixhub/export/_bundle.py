@@ -18,7 +18,7 @@ from typing import Any
 
 import orjson
 
-from stixhub.export._model import ExportOptions, ExportOutput, Selection
+from stixhub.export._model import UNSELECTED_TYPE, ExportOptions, ExportOutput, Selection
 from stixhub.stix.markings import TLP_VERSIONS, UnknownTlp, tlp_marking, tlp_marking_id
 from stixhub.stix.markings import tlp_of_definition as _level_of
 
@@ -56,10 +56,8 @@ def export_stix(selection: Selection, options: ExportOptions) -> ExportOutput:
     markings: dict[str, Mapping[str, Any]] = {}
     indicators: list[Mapping[str, Any]] = []
     for selected in selection.indicators:
-        if selection.types and not all(
-            e.object_type in selection.types for e in selected.decomposition.entries
-        ):
-            skipped["pattern names an observable type not selected"] += 1
+        if not selection.types_cover(selected):
+            skipped[UNSELECTED_TYPE] += 1
             continue
         indicators.append(selected.indicator)
         for ref in _refs(selected.indicator):

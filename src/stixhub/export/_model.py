@@ -10,7 +10,7 @@ from stixhub.export._observables import MIN_PREFIX4, MIN_PREFIX6
 from stixhub.stix.markings import TlpLevel
 from stixhub.stix.patterns import Decomposition, Pattern
 
-__all__ = ["ExportOptions", "ExportOutput", "Filters", "Selected", "Selection"]
+__all__ = ["UNSELECTED_TYPE", "ExportOptions", "ExportOutput", "Filters", "Selected", "Selection"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +73,18 @@ class Selection:
     types: tuple[str, ...] = ()
     min_prefix4: int = MIN_PREFIX4
     min_prefix6: int = MIN_PREFIX6
+
+    def types_cover(self, selected: Selected) -> bool:
+        """Whether ``types`` lets the whole pattern through: a rule or bundled indicator
+        stands for all of its pattern, so one naming an unselected type is skipped whole
+        (list formats instead drop just the values of the other types)."""
+        return not self.types or all(
+            e.object_type in self.types for e in selected.decomposition.entries
+        )
+
+
+UNSELECTED_TYPE = "pattern names an observable type not selected"
+"""The skip reason of an indicator left out whole by ``Selection.types_cover``."""
 
 
 @dataclass

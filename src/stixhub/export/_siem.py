@@ -26,7 +26,13 @@ from sigma.processing.transformations import FieldMappingTransformation
 from sigma.rule import SigmaRule
 from sigma.types import SigmaString, SpecialChars
 
-from stixhub.export._model import ExportOptions, ExportOutput, Selected, Selection
+from stixhub.export._model import (
+    UNSELECTED_TYPE,
+    ExportOptions,
+    ExportOutput,
+    Selected,
+    Selection,
+)
 from stixhub.export._sigma import SigmaSkip, build_rule, rule_document
 
 __all__ = [
@@ -98,10 +104,8 @@ def _rules(
 ) -> list[tuple[Selected, SigmaRule]]:
     out: list[tuple[Selected, SigmaRule]] = []
     for selected in selection.indicators:
-        if selection.types and not all(
-            e.object_type in selection.types for e in selected.decomposition.entries
-        ):
-            skipped["pattern names an observable type not selected"] += 1
+        if not selection.types_cover(selected):
+            skipped[UNSELECTED_TYPE] += 1
             continue
         try:
             out.append((selected, build_rule(selected, cased=cased)))
