@@ -3,13 +3,15 @@
 import asyncio
 import random
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
 
-from stixhub.taxii.client._auth import Auth
+from stixhub.taxii.client._auth import Auth, ClientCertificate
+from stixhub.taxii.client._body import DEFAULT_MAX_RESPONSE_BYTES, aread_capped
+from stixhub.taxii.client._errors import ClientConfigError
 from stixhub.taxii.client._models import (
     ApiRoot,
     Collection,
@@ -40,6 +42,11 @@ class AsyncTaxiiClient:
     configured URL; None means the configured API root, or discovery's default (or only)
     one. ``transport`` replaces the network (an in-process app, a scripted server);
     ``sleep``, ``clock`` and ``rng`` replace waiting, the wall clock and the jitter source.
+
+    Header credentials go only to the configured URL's origin and to
+    ``credential_origins``; an API root elsewhere is refused unless ``cross_origin``
+    (followed without credentials), and https never leads to http (docs/client.md).
+    A response body larger than ``max_response_bytes`` raises ``InvalidResponse``.
     """
 
     def __init__(
@@ -57,12 +64,30 @@ class AsyncTaxiiClient:
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         clock: Callable[[], float] = time.time,
         rng: Callable[[], float] = random.random,
+        credential_origins: Iterable[str] = (),
+        cross_origin: bool = False,
+        max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
         self._protocol = Protocol(
-            url, retry=retry or RetryPolicy(), clock=clock, rng=rng, user_agent=user_agent
+            url,
+            retry=retry or RetryPolicy(),
+            clock=clock,
+            rng=rng,
+            user_agent=user_agent,
+            credential_origins=credential_origins,
+            cross_origin=cross_origin,
+            client_certificate=isinstance(auth, ClientCertificate),
         )
+        if max_response_bytes <= 0:
+            raise ClientConfigError("max_response_bytes must be positive")
+        self._max_response_bytes = max_response_bytes
         options = httpx_options(
-            auth=auth, verify=verify, ca_bundle=ca_bundle, pin_sha256=pin_sha256, timeout=timeout
+            auth=auth,
+            verify=verify,
+            ca_bundle=ca_bundle,
+            pin_sha256=pin_sha256,
+            timeout=timeout,
+            send_credentials_to=self._protocol.origins.gets_credentials,
         )
         self._http = httpx.AsyncClient(transport=transport, **options)
         self._sleep = sleep
@@ -84,7 +109,11 @@ class AsyncTaxiiClient:
                     action = steps.send(None)
                     continue
                 try:
-                    response = await self._http.send(action)
+                    streamed = await self._http.send(action, stream=True)
+                    try:
+                        response = await aread_capped(streamed, self._max_response_bytes)
+                    finally:
+                        await streamed.aclose()
                 except httpx.HTTPError as exc:
                     action = steps.throw(exc)
                 else:

@@ -5,7 +5,7 @@ the secret into the ``Authorization`` header only, which no log line or error pr
 """
 
 import base64
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 
 import httpx
@@ -41,25 +41,29 @@ Auth = BasicAuth | BearerToken | ClientCertificate
 
 
 class _HeaderAuth(httpx.Auth):
-    """Sets one precomputed ``Authorization`` value; its repr shows the scheme only."""
+    """Sets one precomputed ``Authorization`` value on the requests ``allowed`` says may
+    carry it (their origin, ``_origin``); its repr shows the scheme only."""
 
-    def __init__(self, scheme: str, value: str) -> None:
+    def __init__(self, scheme: str, value: str, allowed: Callable[[httpx.URL], bool]) -> None:
         self._scheme = scheme
         self._value = value
+        self._allowed = allowed
 
     def auth_flow(self, request: httpx.Request) -> Generator[httpx.Request, httpx.Response, None]:
-        request.headers["Authorization"] = self._value
+        if self._allowed(request.url):
+            request.headers["Authorization"] = self._value
         yield request
 
     def __repr__(self) -> str:
         return f"<{self._scheme} credentials>"
 
 
-def httpx_auth(auth: Auth | None) -> httpx.Auth | None:
-    """The httpx auth flow for header credentials (a certificate goes into TLS instead)."""
+def httpx_auth(auth: Auth | None, allowed: Callable[[httpx.URL], bool]) -> httpx.Auth | None:
+    """The httpx auth flow for header credentials (a certificate goes into TLS instead),
+    attached only to requests whose URL ``allowed`` accepts."""
     if isinstance(auth, BasicAuth):
         raw = f"{auth.username}:{auth.password}".encode()
-        return _HeaderAuth("Basic", "Basic " + base64.b64encode(raw).decode("ascii"))
+        return _HeaderAuth("Basic", "Basic " + base64.b64encode(raw).decode("ascii"), allowed)
     if isinstance(auth, BearerToken):
-        return _HeaderAuth("Bearer", f"Bearer {auth.token}")
+        return _HeaderAuth("Bearer", f"Bearer {auth.token}", allowed)
     return None

@@ -8,7 +8,7 @@ the steps with their own I/O (``_sync.py``, ``_async.py``), so nothing is writte
 tests can drive either over the same scripted servers.
 """
 
-from collections.abc import Callable, Generator, Mapping
+from collections.abc import Callable, Generator, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 from urllib.parse import quote, urljoin, urlsplit
@@ -38,6 +38,7 @@ from stixhub.taxii.client._models import (
     Query,
     Status,
 )
+from stixhub.taxii.client._origin import OriginPolicy
 from stixhub.taxii.client._paging import ItemKey, PageCursor, advance
 from stixhub.taxii.client._parse import (
     error_resource,
@@ -161,8 +162,13 @@ class Protocol:
         clock: Callable[[], float],
         rng: Callable[[], float],
         user_agent: str = USER_AGENT,
+        credential_origins: Iterable[str] = (),
+        cross_origin: bool = False,
+        client_certificate: bool = False,
     ) -> None:
         self.url = base_url(url)
+        self.origins = OriginPolicy.build(self.url, credential_origins, cross_origin)
+        self._certificate = client_certificate
         self.retry = retry
         self.clock = clock
         self.rng = rng
@@ -218,10 +224,13 @@ class Protocol:
     # --- URLs -----------------------------------------------------------------------
 
     def api_root_url(self, api_root: str | None) -> Steps[str]:
-        """An API root's URL: as given (relative to the configured URL), or resolved."""
+        """An API root's URL: as given (relative to the configured URL), or resolved;
+        checked against the origin policy before anything is sent there."""
         if api_root is not None:
             url = urljoin(self.url, api_root)
-            return url if url.endswith("/") else url + "/"
+            url = url if url.endswith("/") else url + "/"
+            self.origins.check_api_root(url, anonymous_ok=not self._certificate)
+            return url
         return (yield from self.resolve_api_root())
 
     def resolve_api_root(self) -> Steps[str]:
@@ -243,6 +252,7 @@ class Protocol:
                         f"discovery lists {len(found.api_roots)} API roots and no default; "
                         "give the URL of the API root to use"
                     )
+                self.origins.check_api_root(self._api_root, anonymous_ok=not self._certificate)
         return self._api_root
 
     def _collection_url(
