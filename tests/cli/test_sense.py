@@ -23,26 +23,14 @@ from click.testing import CliRunner, Result
 from stixhub.cli.main import main
 from stixhub.cli.sense import same_origin
 from tests.cli._helpers import CLEAN_ENV, free_port, one_line_error
+from tests.sensor._helpers import identity, indicator
 
 HTTP_LOG = Path(__file__).resolve().parents[3] / "shared/corpus/logs/zeek-tsv/rita-proxy/http.log"
-IDENTITY = {
-    "type": "identity",
-    "spec_version": "2.1",
-    "id": "identity--1f0e8c7a-6a3c-4e1b-9f2e-5b8f6c2d1a00",
-    "created": "2024-01-01T00:00:00.000Z",
-    "modified": "2024-01-01T00:00:00.000Z",
-    "name": "Water board",
-}
-INDICATOR = {
-    "type": "indicator",
-    "spec_version": "2.1",
-    "id": "indicator--0a1b2c3d-0000-4000-8000-000000000001",
-    "created": "2020-01-01T00:00:00.000Z",
-    "modified": "2020-01-01T00:00:00.000Z",
-    "pattern": "[domain-name:value = 'www.honestimnotevil.com']",
-    "pattern_type": "stix",
-    "valid_from": "2020-01-01T00:00:00Z",
-}
+IDENTITY = identity()
+INDICATOR = indicator(
+    "indicator--0a1b2c3d-0000-4000-8000-000000000001",
+    "[domain-name:value = 'www.honestimnotevil.com']",
+)
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from tests.cli._helpers import (
     stixhub_command,
 )
 from tests.conftest import copy_sqlite_template
+from tests.sensor._helpers import identity, indicator
 
 LOGS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "logs" / "zeek-tsv"
 HTTP_LOG = LOGS / "rita-proxy" / "http.log"
@@ -36,30 +37,8 @@ INBOX = str(uuid.UUID(int=12, version=4))
 DOMAIN = "www.honestimnotevil.com"
 MATCHING = "indicator--6b2c8f1e-0000-4000-8000-000000000001"
 IDLE = "indicator--6b2c8f1e-0000-4000-8000-000000000002"
-CONSUMER_IDENTITY = {
-    "type": "identity",
-    "spec_version": "2.1",
-    "id": "identity--5a8e3c1d-7b9f-4e2a-8c6d-1f0a2b3c4d5e",
-    "created": "2024-01-01T00:00:00.000Z",
-    "modified": "2024-01-01T00:00:00.000Z",
-    "name": "Water board",
-    "identity_class": "organization",
-}
+CONSUMER_IDENTITY = identity("identity--5a8e3c1d-7b9f-4e2a-8c6d-1f0a2b3c4d5e")
 PASSWORDS = {"publisher": "publisher-pw-1", "consumer": "consumer-pw-1"}
-
-
-def _indicator(ind_id: str, pattern: str) -> dict[str, Any]:
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": ind_id,
-        "created": "2020-01-01T00:00:00.000Z",
-        "modified": "2020-01-01T00:00:00.000Z",
-        "name": pattern,
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": "2020-01-01T00:00:00Z",
-    }
 
 
 @dataclass
@@ -145,10 +124,9 @@ def loop(tmp_path: Path, sqlite_template: Path) -> Iterator[Loop]:
 
 def _publish_and_sync(loop: Loop) -> None:
     bundle = loop.work / "indicators.json"
-    indicators = [
-        _indicator(MATCHING, f"[domain-name:value = '{DOMAIN}']"),
-        _indicator(IDLE, "[domain-name:value = 'example.invalid']"),
-    ]
+    patterns = {MATCHING: f"[domain-name:value = '{DOMAIN}']"}
+    patterns[IDLE] = "[domain-name:value = 'example.invalid']"
+    indicators = [indicator(i, p, name=p) for i, p in patterns.items()]
     bundle.write_bytes(
         orjson.dumps({"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": indicators})
     )

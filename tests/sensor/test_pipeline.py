@@ -29,37 +29,15 @@ from stixhub.sensor._sightings import period_start, sighting_id
 from stixhub.stix import parse_rfc3339_micros
 from stixhub.stix.markings import tlp_marking_id
 from stixhub.stix.validation import ValidationOptions, Validator
+from tests.sensor._helpers import identity, indicator
 
 LOGS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "logs"
 HTTP_LOG = LOGS / "zeek-tsv" / "rita-proxy" / "http.log"
 CONN_LOG = LOGS / "zeek-tsv" / "rita-proxy" / "conn.log"
-IDENTITY = {
-    "type": "identity",
-    "spec_version": "2.1",
-    "id": "identity--1f0e8c7a-6a3c-4e1b-9f2e-5b8f6c2d1a00",
-    "created": "2024-01-01T00:00:00.000Z",
-    "modified": "2024-01-01T00:00:00.000Z",
-    "name": "Water board",
-    "identity_class": "organization",
-}
+IDENTITY = identity()
 NOW = parse_rfc3339_micros("2024-06-01T12:00:00Z")
 DOMAIN_IND = "indicator--0a1b2c3d-0000-4000-8000-000000000001"
 PROXY_IND = "indicator--0a1b2c3d-0000-4000-8000-000000000002"
-
-
-def indicator(ind_id: str, pattern: str, **extra: Any) -> dict[str, Any]:
-    """A valid STIX 2.1 indicator, valid from 2020 unless extra says otherwise."""
-    return {
-        "type": "indicator",
-        "spec_version": "2.1",
-        "id": ind_id,
-        "created": "2020-01-01T00:00:00.000Z",
-        "modified": "2020-01-01T00:00:00.000Z",
-        "pattern": pattern,
-        "pattern_type": "stix",
-        "valid_from": "2020-01-01T00:00:00Z",
-        **extra,
-    }
 
 
 INDICATORS = [
