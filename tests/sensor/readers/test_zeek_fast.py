@@ -214,21 +214,24 @@ def _paths(header: str, lines: list[str]) -> Iterator[Path]:
         yield path
 
 
+_PROPERTY = settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+"""Both logs' property tests: ``line_reader`` only picks the reader and counts, so one
+instance may serve every example."""
+
+
 class TestProperty:
     """Lines with every trap, in any order (the readers keep the last ts second), agree."""
 
-    @settings(
-        max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-    )
+    @_PROPERTY
     @given(lines=st.lists(conn_line(), min_size=1, max_size=12))
     def test_conn(self, line_reader: dict[str, int], lines: list[str]) -> None:
         """A conn line reads the same through the line reader as through the general path."""
         for path in _paths(CONN_HEADER, lines):
             assert fast(path) == general(path)
 
-    @settings(
-        max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-    )
+    @_PROPERTY
     @given(lines=st.lists(dns_line(), min_size=1, max_size=12))
     def test_dns(self, line_reader: dict[str, int], lines: list[str]) -> None:
         """A dns line reads the same through the line reader as through the general path."""
