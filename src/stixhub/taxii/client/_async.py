@@ -23,7 +23,7 @@ from stixhub.taxii.client._models import (
     Status,
 )
 from stixhub.taxii.client._options import DEFAULT_TIMEOUT, httpx_options
-from stixhub.taxii.client._paging import PageCursor
+from stixhub.taxii.client._paging import PageCursor, StallWatch
 from stixhub.taxii.client._protocol import USER_AGENT, Protocol, Sleep, Steps
 from stixhub.taxii.client._retry import RetryPolicy
 
@@ -187,8 +187,11 @@ class AsyncTaxiiClient:
         """Every page of Get Objects from ``cursor`` on; each page's ``cursor`` resumes after
         it. A finished cursor gives what was added since (docs/client.md)."""
         position = cursor or PageCursor()
+        watch = StallWatch()
         while True:
-            page = await self.objects_page(collection_id, query, position, api_root)
+            page = await self._run(
+                self._protocol.objects_page(collection_id, query, position, api_root, watch)
+            )
             yield page
             position = page.cursor
             if not position.more:
@@ -211,9 +214,10 @@ class AsyncTaxiiClient:
     ) -> AsyncIterator[Page[ManifestRecord]]:
         """Every page of Get Object Manifests (section 5.4) from ``cursor`` on."""
         position = cursor or PageCursor()
+        watch = StallWatch()
         while True:
             page = await self._run(
-                self._protocol.manifest_page(collection_id, query, position, api_root)
+                self._protocol.manifest_page(collection_id, query, position, api_root, watch)
             )
             yield page
             position = page.cursor
@@ -229,10 +233,13 @@ class AsyncTaxiiClient:
     ) -> list[dict[str, Any]]:
         """The versions of one object that match ``query`` (section 5.6), all pages read."""
         position = PageCursor()
+        watch = StallWatch()
         found: list[dict[str, Any]] = []
         while True:
             page = await self._run(
-                self._protocol.object_page(collection_id, object_id, query, position, api_root)
+                self._protocol.object_page(
+                    collection_id, object_id, query, position, api_root, watch
+                )
             )
             found.extend(page.items)
             position = page.cursor
@@ -249,9 +256,12 @@ class AsyncTaxiiClient:
     ) -> AsyncIterator[Page[str]]:
         """Every page of Get Object Versions (section 5.8) from ``cursor`` on."""
         position = cursor or PageCursor()
+        watch = StallWatch()
         while True:
             page = await self._run(
-                self._protocol.versions_page(collection_id, object_id, query, position, api_root)
+                self._protocol.versions_page(
+                    collection_id, object_id, query, position, api_root, watch
+                )
             )
             yield page
             position = page.cursor

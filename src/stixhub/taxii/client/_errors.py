@@ -12,7 +12,8 @@ httpx, ssl or JSON exception, and no message, repr or argument carries a credent
           sent.
     - ``InvalidResponse``: an answer is not JSON, not TAXII, or lacks what the spec requires.
         - ``PagingStalled``: ``added_after`` paging cannot get past one ``date_added``
-          shared by more objects than the server puts in a page.
+          shared by more objects than the server puts in a page, or the server keeps
+          saying ``more`` with pages that repeat what the walk already had.
     - ``TaxiiHttpError``: the server answered 4xx or 5xx; carries the status and the parsed
       TAXII error resource.
         - ``BadRequest`` (400), ``Unauthorized`` (401), ``Forbidden`` (403),
@@ -84,7 +85,9 @@ class InvalidResponse(TaxiiClientError):
 
 class PagingStalled(InvalidResponse):
     """Raised when a server without ``next`` tokens puts more objects on one ``date_added``
-    than it returns in a page even for a larger ``limit``: continuing would skip objects."""
+    than it returns in a page even for a larger ``limit`` (continuing would skip objects),
+    or when pages keep saying ``more`` while repeating what the walk already had (it would
+    never end)."""
 
 
 @dataclass(frozen=True, slots=True)

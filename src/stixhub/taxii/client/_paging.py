@@ -22,13 +22,18 @@ from typing import Any
 from stixhub.stix import InvalidTimestamp, format_taxii_timestamp, parse_rfc3339_micros
 from stixhub.taxii.client._errors import InvalidCursor, InvalidResponse, PagingStalled
 
-__all__ = ["CURSOR_FORMAT", "ItemKey", "PageCursor", "advance"]
+__all__ = ["CURSOR_FORMAT", "MAX_REPEATED_PAGES", "ItemKey", "PageCursor", "StallWatch", "advance"]
 
 CURSOR_FORMAT = 1
 """The ``format`` written into every saved cursor; another value is refused."""
 
 ItemKey = tuple[str, str]
 """What makes a delivered item unique: (object id, version)."""
+
+MAX_REPEATED_PAGES = 10
+"""Pages in a row that say ``more`` but repeat what the walk already had, before
+``PagingStalled``: a server looping (the same page with fresh tokens, or a token refused
+and the by-date request answering the same page again) would otherwise be paged forever."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,8 +161,14 @@ def advance(
         )
         if newer:
             seen, last = set(), date_added_last
-    # Without a date, the page's items are still at or after ``last``: remember them all.
-    seen.update(page_keys)
+    if last is None:
+        # No date at all (a server with next tokens and no date headers): nothing can be
+        # asked by date, so remembering every key would only grow the cursor (and the
+        # state a sync rewrites every page). The last page's keys still catch a repeat.
+        seen = set(page_keys)
+    else:
+        # Without a date, the page's items are still at or after ``last``: remember them.
+        seen.update(page_keys)
     if more and next_token is not None:
         after = requested_after if by_date else cursor.after
         return PageCursor(next_token, last, frozenset(seen), True, after=after), fresh
@@ -182,3 +193,40 @@ def advance(
         limit = 2 * max(requested_limit or 0, len(page_keys))
         tie = len(page_keys)
     return PageCursor(None, last, frozenset(seen), True, limit, tie), fresh
+
+
+class StallWatch:
+    """Watches one walk for a server that says ``more`` while going nowhere.
+
+    A page that delivers nothing new and leaves the date where it was is idle. Walking
+    through already delivered objects is normal (a resumed tie, an overlap), but each such
+    page brings keys the idle run had not shown yet; a page that brings none repeats, and
+    ``max_repeats`` repeats in a row raise ``PagingStalled``. The keys kept are a subset of
+    the cursor's ``seen`` plus one page, so this costs no more memory than the cursor.
+    """
+
+    def __init__(self, max_repeats: int = MAX_REPEATED_PAGES) -> None:
+        self.max_repeats = max_repeats
+        self._shown: set[ItemKey] = set()
+        self._repeats = 0
+
+    def observe(
+        self, keys: list[ItemKey], fresh: list[bool], before: PageCursor, after: PageCursor
+    ) -> None:
+        """Account for one page; raises ``PagingStalled`` when the walk loops."""
+        if any(fresh) or not after.more or after.date_added_last != before.date_added_last:
+            self._shown.clear()
+            self._repeats = 0
+            return
+        unshown = set(keys) - self._shown
+        if unshown:
+            self._shown |= unshown
+            self._repeats = 0
+            return
+        self._repeats += 1
+        if self._repeats >= self.max_repeats:
+            raise PagingStalled(
+                f"the server answered {self._repeats} pages in a row that say more objects "
+                "wait but hold nothing new and do not move past date_added "
+                f"{after.date_added_last or '(none sent)'}: stopped instead of paging forever"
+            )

@@ -39,7 +39,7 @@ from stixhub.taxii.client._models import (
     Status,
 )
 from stixhub.taxii.client._origin import OriginPolicy
-from stixhub.taxii.client._paging import ItemKey, PageCursor, advance
+from stixhub.taxii.client._paging import ItemKey, PageCursor, StallWatch, advance
 from stixhub.taxii.client._parse import (
     error_resource,
     is_api_root,
@@ -324,6 +324,7 @@ class Protocol:
         items_of: Callable[[dict[str, Any]], list[T]],
         key_of: Callable[[T], ItemKey],
         dates_of: Callable[[list[T]], str | None] | None = None,
+        watch: StallWatch | None = None,
     ) -> Steps[Page[T]]:
         response = yield from self._page(url, query, cursor)
         sent = response.request.url.params
@@ -344,24 +345,32 @@ class Protocol:
         limit_sent = sent.get("limit")
         was_next = "next" in sent
         state = cursor if was_next else cursor.without_next()
+        keys = [key_of(item) for item in items]
         new_cursor, fresh = advance(
             state,
-            [key_of(item) for item in items],
+            keys,
             more=more,
             next_token=token or None,
             date_added_last=last,
             requested_limit=int(limit_sent) if limit_sent and limit_sent.isdigit() else None,
             requested_after=None if was_next else sent.get("added_after"),
         )
+        if watch is not None:
+            watch.observe(keys, fresh, cursor, new_cursor)
         kept = tuple(item for item, new in zip(items, fresh, strict=True) if new)
         return Page(kept, new_cursor.more, token or None, first, last, new_cursor)
 
     def objects_page(
-        self, collection_id: str, query: Query, cursor: PageCursor, api_root: str | None
+        self,
+        collection_id: str,
+        query: Query,
+        cursor: PageCursor,
+        api_root: str | None,
+        watch: StallWatch | None = None,
     ) -> Steps[Page[dict[str, Any]]]:
         """Section 5.3 Get Objects: the page that follows ``cursor``."""
         url = yield from self._collection_url(collection_id, api_root, "objects/")
-        return (yield from self._paged(url, query, cursor, _stix_objects, _object_key))
+        return (yield from self._paged(url, query, cursor, _stix_objects, _object_key, watch=watch))
 
     def object_page(
         self,
@@ -370,15 +379,21 @@ class Protocol:
         query: Query,
         cursor: PageCursor,
         api_root: str | None,
+        watch: StallWatch | None = None,
     ) -> Steps[Page[dict[str, Any]]]:
         """Section 5.6 Get An Object: versions of one object, paged like Get Objects."""
         url = yield from self._collection_url(
             collection_id, api_root, f"objects/{quote(object_id, safe='')}/"
         )
-        return (yield from self._paged(url, query, cursor, _stix_objects, _object_key))
+        return (yield from self._paged(url, query, cursor, _stix_objects, _object_key, watch=watch))
 
     def manifest_page(
-        self, collection_id: str, query: Query, cursor: PageCursor, api_root: str | None
+        self,
+        collection_id: str,
+        query: Query,
+        cursor: PageCursor,
+        api_root: str | None,
+        watch: StallWatch | None = None,
     ) -> Steps[Page[ManifestRecord]]:
         """Section 5.4 Get Object Manifests; records carry their own ``date_added``, which
         stands in for a missing ``X-TAXII-Date-Added-Last``."""
@@ -395,6 +410,7 @@ class Protocol:
                 records,
                 lambda r: (r.id, r.version),
                 lambda rs: _latest([r.date_added for r in rs]),
+                watch,
             )
         )
 
@@ -405,6 +421,7 @@ class Protocol:
         query: Query,
         cursor: PageCursor,
         api_root: str | None,
+        watch: StallWatch | None = None,
     ) -> Steps[Page[str]]:
         """Section 5.8 Get Object Versions."""
         url = yield from self._collection_url(
@@ -417,7 +434,11 @@ class Protocol:
                 raise InvalidResponse("'versions' must be a list of strings")
             return items
 
-        return (yield from self._paged(url, query, cursor, versions, lambda v: (object_id, v)))
+        return (
+            yield from self._paged(
+                url, query, cursor, versions, lambda v: (object_id, v), watch=watch
+            )
+        )
 
     # --- push -----------------------------------------------------------------------
 

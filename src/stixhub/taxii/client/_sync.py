@@ -22,7 +22,7 @@ from stixhub.taxii.client._models import (
     Status,
 )
 from stixhub.taxii.client._options import DEFAULT_TIMEOUT, httpx_options
-from stixhub.taxii.client._paging import PageCursor
+from stixhub.taxii.client._paging import PageCursor, StallWatch
 from stixhub.taxii.client._protocol import USER_AGENT, Protocol, Sleep, Steps
 from stixhub.taxii.client._retry import RetryPolicy
 
@@ -185,8 +185,11 @@ class TaxiiClient:
         """Every page of Get Objects from ``cursor`` on; each page's ``cursor`` resumes after
         it. A finished cursor gives what was added since (docs/client.md)."""
         position = cursor or PageCursor()
+        watch = StallWatch()
         while True:
-            page = self.objects_page(collection_id, query, position, api_root)
+            page = self._run(
+                self._protocol.objects_page(collection_id, query, position, api_root, watch)
+            )
             yield page
             position = page.cursor
             if not position.more:
@@ -208,8 +211,11 @@ class TaxiiClient:
     ) -> Iterator[Page[ManifestRecord]]:
         """Every page of Get Object Manifests (section 5.4) from ``cursor`` on."""
         position = cursor or PageCursor()
+        watch = StallWatch()
         while True:
-            page = self._run(self._protocol.manifest_page(collection_id, query, position, api_root))
+            page = self._run(
+                self._protocol.manifest_page(collection_id, query, position, api_root, watch)
+            )
             yield page
             position = page.cursor
             if not position.more:
@@ -224,10 +230,13 @@ class TaxiiClient:
     ) -> list[dict[str, Any]]:
         """The versions of one object that match ``query`` (section 5.6), all pages read."""
         position = PageCursor()
+        watch = StallWatch()
         found: list[dict[str, Any]] = []
         while True:
             page = self._run(
-                self._protocol.object_page(collection_id, object_id, query, position, api_root)
+                self._protocol.object_page(
+                    collection_id, object_id, query, position, api_root, watch
+                )
             )
             found.extend(page.items)
             position = page.cursor
@@ -244,9 +253,12 @@ class TaxiiClient:
     ) -> Iterator[Page[str]]:
         """Every page of Get Object Versions (section 5.8) from ``cursor`` on."""
         position = cursor or PageCursor()
+        watch = StallWatch()
         while True:
             page = self._run(
-                self._protocol.versions_page(collection_id, object_id, query, position, api_root)
+                self._protocol.versions_page(
+                    collection_id, object_id, query, position, api_root, watch
+                )
             )
             yield page
             position = page.cursor
