@@ -173,3 +173,40 @@ class TestSyncCommand:
         again = login(*args)
         assert again.exit_code == 0
         assert again.stdout.startswith("0 objects")
+
+
+class TestSyncQuery:
+    """The state file records the query's filters; --max-pages bounds one run."""
+
+    def test_other_filters_on_the_same_state_are_exit_2(self, feed: Feed, tmp_path: Path) -> None:
+        """A state made with --type indicator is refused without --type (its position is
+        past the older objects of other types), and with another --type; the same filters
+        in another order and another --limit go on."""
+        folder, state = str(tmp_path / "f"), str(tmp_path / "s")
+        base = ("sync", feed.api_root_url, FEED, "--into", folder, "--state", state)
+        first = login(*base, "--type", "indicator")
+        assert first.exit_code == 0, first.stderr
+        assert {o["type"] for o in iter_objects(Path(folder))} == {"indicator"}
+        for other in ((), ("--type", "ipv4-addr")):
+            refused = login(*base, *other)
+            assert refused.exit_code == 2
+            assert "belongs to the query" in one_line_error(refused)
+        same = login(*base, "--type", "indicator", "--type", "indicator", "--limit", "7")
+        assert same.exit_code == 0, same.stderr
+        assert same.stdout.startswith("0 objects")
+
+    def test_max_pages_stops_and_the_next_run_goes_on(self, feed: Feed, tmp_path: Path) -> None:
+        """--max-pages 2 with --limit 10 stores 20 versions and says it stopped; run
+        again without it, the folder is the clean poll."""
+        folder, state = tmp_path / "f", tmp_path / "s"
+        base = ("sync", feed.api_root_url, FEED, "--into", str(folder), "--state", str(state))
+        first = login(*base, "--limit", "10", "--max-pages", "2", "--json")
+        assert first.exit_code == 0, first.stderr
+        summary = orjson.loads(first.stdout)
+        assert summary["stopped"] is True
+        assert summary["run"]["pages"] == 2
+        assert summary["run"]["received"] == 20
+        rest = login(*base, "--limit", "10")
+        assert rest.exit_code == 0, rest.stderr
+        assert "stopped" not in rest.stdout
+        assert canonical(iter_objects(folder)) == canonical(clean_poll(feed))

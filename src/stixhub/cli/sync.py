@@ -36,6 +36,7 @@ MAX_REFUSALS_SHOWN = 50
 def _summary(report: "SyncReport") -> dict[str, Any]:
     return {
         "resumed": report.resumed,
+        "stopped": report.stopped,
         "run": vars(report.run),
         "totals": vars(report.totals),
         "refusals": [
@@ -99,6 +100,11 @@ def _open_target(
 )
 @click.option("--type", "types", metavar="T", multiple=True, help="Only objects of a type.")
 @click.option("--limit", type=click.IntRange(min=1), help="Objects per page to ask for.")
+@click.option(
+    "--max-pages",
+    type=click.IntRange(min=1),
+    help="Stop after this many pages; the next run goes on from there.",
+)
 @pass_hub
 def sync(
     hub: HubContext,
@@ -110,6 +116,7 @@ def sync(
     state_path: Path,
     types: tuple[str, ...],
     limit: int | None,
+    max_pages: int | None,
 ) -> None:
     """Pull what COLLECTION at URL got since the last run into a folder or a local hub.
 
@@ -149,6 +156,10 @@ def sync(
                     server=root,
                     collection=source.id,
                     target_name=target_name,
+                    # What decides which objects come (not the page size): a state saved
+                    # under other filters is refused rather than continued.
+                    query={"types": sorted(set(types)), "versions": ["all"]},
+                    max_pages=max_pages,
                     on_page=lambda r: advance(r.run.received),
                 )
             if store is not None and report.run.stored:
@@ -170,6 +181,7 @@ def sync(
             f"{run.received} objects in {run.pages} pages: {run.stored} stored, "
             f"{run.unchanged} unchanged, {run.refused} refused"
             + (" (resumed)" if report.resumed else "")
+            + ("; stopped at --max-pages, run again for more" if report.stopped else "")
         )
         for refusal in report.refusals[:MAX_REFUSALS_SHOWN]:
             click.echo(

@@ -53,6 +53,8 @@ class SyncReport:
     totals: Counts
     resumed: bool
     refusals: list[Refusal] = field(default_factory=list)
+    stopped: bool = False
+    """Whether the run ended at ``max_pages`` rather than at the end of the source."""
 
 
 @contextmanager
@@ -76,17 +78,21 @@ def run_sync(
     server: str,
     collection: str,
     target_name: str,
+    query: dict[str, Any] | None = None,
+    max_pages: int | None = None,
     on_page: Callable[[SyncReport], None] | None = None,
 ) -> SyncReport:
     """Sync every page after the saved position into the target; returns when the source
-    has no more. ``server``, ``collection`` and ``target_name`` must match a saved state."""
+    has no more, or after ``max_pages`` pages (the next run goes on from there: a bound
+    on a run against a server that never stops). ``server``, ``collection``,
+    ``target_name`` and ``query`` (the filters, JSON) must match a saved state."""
     with lock_state(state_path):
         state = load_state(state_path)
         resumed = state is not None
         if state is None:
-            state = SyncState(server, collection, target_name)
+            state = SyncState(server, collection, target_name, query=query)
         else:
-            state.check_same(server, collection, target_name)
+            state.check_same(server, collection, target_name, query)
         report = SyncReport(Counts(), state.totals, resumed)
         with closing_iterator(source(state.cursor)) as pages:
             for page in pages:
@@ -108,4 +114,7 @@ def run_sync(
                 report.run.add(tally)
                 if on_page is not None:
                     on_page(report)
+                if max_pages is not None and report.run.pages >= max_pages:
+                    report.stopped = page.cursor.get("more") is True
+                    break
         return report

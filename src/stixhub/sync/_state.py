@@ -3,8 +3,9 @@
 It is rewritten atomically (``_atomic``) after every page, once that page is durable in the
 target, so a sync killed at any instant restarts from the last page it finished: that page's
 objects may be written again (which stores nothing new) but none is skipped. The file names
-the source (server URL and collection id) and the target it belongs to: the position means
-nothing elsewhere, and continuing another feed from it would silently drop objects.
+the source (server URL and collection id), the query (its filters) and the target it
+belongs to: the position means nothing elsewhere, and continuing another feed or another
+query from it would silently drop objects.
 """
 
 import fcntl
@@ -53,9 +54,18 @@ class SyncState:
     target: str
     cursor: dict[str, Any] | None = None
     totals: Counts = field(default_factory=Counts)
+    query: dict[str, Any] | None = None
 
-    def check_same(self, server: str, collection: str, target: str) -> None:
-        """Refuse to continue another source or target from this position."""
+    def check_same(
+        self, server: str, collection: str, target: str, query: dict[str, Any] | None = None
+    ) -> None:
+        """Refuse to continue another source, target or query from this position.
+
+        The query matters as much as the source: a position reached with ``--type
+        indicator`` is past the older objects of every other type, so continuing it
+        without the filter would never fetch them. A state written before queries were
+        recorded has none and takes the current one.
+        """
         for what, mine, asked in (
             ("server", self.server, server),
             ("collection", self.collection, collection),
@@ -66,6 +76,18 @@ class SyncState:
                     f"the state file belongs to {what} {mine}, not {asked}: "
                     "use another --state file for another feed"
                 )
+        if self.query is None:
+            self.query = query
+        elif query is not None and self.query != query:
+            raise StateError(
+                f"the state file belongs to the query {_shown(self.query)}, not "
+                f"{_shown(query)}: its position would skip objects of that query; use "
+                "another --state file, or the same filters"
+            )
+
+
+def _shown(query: dict[str, Any]) -> str:
+    return orjson.dumps(query, option=orjson.OPT_SORT_KEYS).decode()
 
 
 def save_state(path: Path, state: SyncState) -> None:
@@ -99,7 +121,10 @@ def load_state(path: Path) -> SyncState | None:
         server, collection, target = (document[k] for k in ("server", "collection", "target"))
         if not all(isinstance(v, str) for v in (server, collection, target)):
             raise TypeError("source")
-        return SyncState(server, collection, target, cursor=cursor, totals=counts)
+        query = document.get("query")
+        if query is not None and not isinstance(query, dict):
+            raise TypeError("query")
+        return SyncState(server, collection, target, cursor=cursor, totals=counts, query=query)
     except (orjson.JSONDecodeError, TypeError, KeyError, ValueError):
         raise StateError(f"{path} is not a stixhub sync state file") from None
 
