@@ -17,11 +17,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import orjson
-
 from stixhub.sensor._errors import InvalidMapping
 from stixhub.sensor.events import Event
 from stixhub.sensor.readers._context import ReadContext
+from stixhub.sensor.readers._json import json_object
 from stixhub.sensor.readers._objects import ObjectsBuilder
 from stixhub.sensor.readers._times import epoch_micros, iso_micros, strptime_micros
 
@@ -251,13 +250,8 @@ def read_mapped(
             continue
         get: Callable[[str], Any]
         if mapping.format == "jsonl":
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError as error:
-                stats.bad(number, f"not JSON: {error}")
-                continue
-            if not isinstance(record, dict):
-                stats.bad(number, "not a JSON object")
+            record = json_object(line, number, stats)
+            if record is None:
                 continue
 
             def get(name: str, record: dict[str, Any] = record) -> Any:

@@ -11,10 +11,9 @@ from collections.abc import Iterable, Iterator
 from contextlib import suppress
 from typing import Any
 
-import orjson
-
 from stixhub.sensor.events import Event, stix_time
 from stixhub.sensor.readers._context import ReadContext
+from stixhub.sensor.readers._json import json_object
 from stixhub.sensor.readers._objects import ObjectsBuilder
 from stixhub.sensor.readers._times import iso_micros
 
@@ -168,13 +167,8 @@ def read_suricata(lines: Iterable[tuple[int, str]], ctx: ReadContext) -> Iterato
         if not line.strip():
             stats.skipped += 1
             continue
-        try:
-            record = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            stats.bad(number, f"not JSON: {error}")
-            continue
-        if type(record) is not dict:
-            stats.bad(number, "not a JSON object")
+        record = json_object(line, number, stats)
+        if record is None:
             continue
         stamp = record.get("timestamp")
         try:

@@ -9,10 +9,9 @@ way as TSV values, so the same record read from either format gives the same obs
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-import orjson
-
 from stixhub.sensor.events import Event
 from stixhub.sensor.readers._context import ReadContext
+from stixhub.sensor.readers._json import json_object
 from stixhub.sensor.readers._values import zeek_unescape
 from stixhub.sensor.readers._zeek import FIELDS, zeek_objects, zeek_time
 
@@ -38,13 +37,8 @@ def read_zeek_json(
         if not line.strip() or line.startswith("#"):
             stats.skipped += 1
             continue
-        try:
-            parsed = orjson.loads(line)
-        except orjson.JSONDecodeError as error:
-            stats.bad(number, f"not JSON: {error}")
-            continue
-        if type(parsed) is not dict:
-            stats.bad(number, "not a JSON object")
+        parsed = json_object(line, number, stats)
+        if parsed is None:
             continue
         record = {k: _unescaped(v) for k, v in parsed.items() if k in FIELDS}
         path = parsed.get("_path")
