@@ -3,10 +3,12 @@ socket, with bad input, wrong credentials and credentials that must never be pri
 
 import hashlib
 import ssl
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import orjson
 import pytest
@@ -283,3 +285,90 @@ class TestTls:
         assert result.exit_code == 3
         one_line_error(result)
         assert_no_secret(result)
+
+
+class _Recorder(BaseHTTPRequestHandler):
+    """A TAXII API root with no collections that records each Authorization header."""
+
+    seen: ClassVar[list[str | None]] = []
+
+    def do_GET(self) -> None:
+        type(self).seen.append(self.headers.get("Authorization"))
+        body: dict[str, Any] = {"collections": []}
+        if not self.path.endswith("/collections/"):
+            body = {"title": "r", "versions": [], "max_content_length": 1000}
+        data = orjson.dumps(body)
+        self.send_response(200)
+        self.send_header("Content-Type", "application/taxii+json;version=2.1")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet."""
+
+
+@pytest.fixture
+def recorder() -> Iterator[str]:
+    """A recording API root on 127.0.0.1 for one test; its URL."""
+    _Recorder.seen = []
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/api1/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+class TestToken:
+    """--token-stdin keeps the token out of argv; --token warns; none is ever printed."""
+
+    TOKEN = "tok-secret-123"
+
+    def test_token_from_stdin_is_sent_and_never_printed(self, recorder: str) -> None:
+        """The first line of stdin is sent as the Bearer token, with no warning, and
+        appears in no output (text or JSON)."""
+        for extra in ((), ("--json",)):
+            result = run("collections", recorder, "--token-stdin", *extra, input=self.TOKEN + "\n")
+            assert result.exit_code == 0, result.stderr
+            assert "warning" not in result.stderr
+            assert_no_secret(result)
+        assert set(_Recorder.seen) == {f"Bearer {self.TOKEN}"}
+
+    def test_token_argument_warns(self, recorder: str) -> None:
+        """--token works but says on stderr that argv is not secret; STIXHUB_TOKEN does not
+        warn; the token is printed by neither."""
+        given = run("collections", recorder, "--token", self.TOKEN)
+        assert given.exit_code == 0
+        assert "warning: --token: a token on the command line shows in ps" in given.stderr
+        assert_no_secret(given)
+        from_env = run("collections", recorder, STIXHUB_TOKEN=self.TOKEN)
+        assert from_env.exit_code == 0
+        assert "warning" not in from_env.stderr
+        assert set(_Recorder.seen) == {f"Bearer {self.TOKEN}"}
+
+    def test_wrong_token_from_stdin_is_exit_3(self, feed: Feed) -> None:
+        """A refused token read from stdin exits 3, unprinted."""
+        result = run("collections", feed.api_root_url, "--token-stdin", input=self.TOKEN + "\n")
+        assert result.exit_code == 3
+        assert_no_secret(result)
+
+    @pytest.mark.parametrize(
+        ("args", "stdin", "message"),
+        [
+            (("--token-stdin",), "\n", "read no token"),
+            (("--token-stdin", "--token", "t"), "x\n", "one of --token and --token-stdin"),
+            (("--token-stdin", "--user", "u", "--password-stdin"), "x\n", "both read"),
+        ],
+    )
+    def test_bad_token_options(
+        self, recorder: str, args: tuple[str, ...], stdin: str, message: str
+    ) -> None:
+        """Token options that cannot work are bad usage (exit 2); nothing is sent."""
+        result = run("collections", recorder, *args, input=stdin)
+        assert result.exit_code == 2
+        assert message in one_line_error(result)
+        assert _Recorder.seen == []

@@ -2,7 +2,8 @@
 
 URL is a discovery endpoint or an API root (``stixhub.client.TaxiiClient`` decides which);
 COLLECTION is a collection's id, title or alias, looked up in the API root's list.
-Credentials come from ``--user`` with ``--password-stdin``, ``--token``, or the environment
+Credentials come from ``--user`` with ``--password-stdin``, ``--token-stdin``, ``--token``
+(which warns: a secret in argv shows in ``ps`` and shell history), or the environment
 (``STIXHUB_USER`` + ``STIXHUB_PASSWORD``, ``STIXHUB_TOKEN``): this layer reads them and
 passes them down explicitly. No output, log line or error message carries one.
 
@@ -64,6 +65,7 @@ __all__ = [
     "remote_options",
     "resolve_collection",
     "warn_insecure",
+    "warn_token_argument",
 ]
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -263,6 +265,11 @@ def remote_options(command: F) -> F:
             help="Seconds to connect and for each read.",
         ),
         click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text."),
+        click.option(
+            "--token-stdin",
+            is_flag=True,
+            help="Read the Bearer API token from the first line of standard input.",
+        ),
     ]
 
     @functools.wraps(command)  # carries the command's own click parameters over
@@ -279,9 +286,15 @@ def remote_options(command: F) -> F:
         insecure: bool,
         timeout: float,
         as_json: bool,
+        token_stdin: bool,
         **kwargs: Any,
     ) -> Any:
+        argv_token = token is not None and not token_stdin
+        if token_stdin:
+            token = _token_from_stdin(token, password_stdin)
         auth = credentials(user, password_stdin, token, cert, key)
+        if argv_token:
+            warn_token_argument()
         remote = RemoteOptions(url, auth, ca_bundle, pin_sha256, insecure, timeout, as_json)
         return command(*args, remote=remote, **kwargs)
 
@@ -290,6 +303,26 @@ def remote_options(command: F) -> F:
         decorated = option(decorated)
     decorated = connection_options()(decorated)
     return click.argument("url")(decorated)  # type: ignore[no-any-return]
+
+
+def _token_from_stdin(token: str | None, password_stdin: bool) -> str:
+    if token:
+        raise BadInput("give one of --token and --token-stdin")
+    if password_stdin:
+        raise BadInput("--token-stdin and --password-stdin both read standard input")
+    read = sys.stdin.readline().strip()
+    if not read:
+        raise BadInput("--token-stdin read no token from standard input")
+    return read
+
+
+def warn_token_argument(flag: str = "--token") -> None:
+    """Say on stderr that a secret on the command line is not kept secret."""
+    click.echo(
+        f"warning: {flag}: a token on the command line shows in ps and shell history; "
+        "use --token-stdin or STIXHUB_TOKEN",
+        err=True,
+    )
 
 
 def warn_insecure(flag: str = "--insecure") -> None:
