@@ -485,6 +485,22 @@ objects_of(PyObject *a, PyObject *b, PyObject *traffic)
     return objects;
 }
 
+/* What conn and dns lines begin with: the line split, its ts in microseconds and the two
+   addresses (new references). 1 when all were read, 0 for the general path, -1 on error. */
+static inline int
+line_head(Line *ln, const Params *P, const char *text, Py_ssize_t n, long long *micros,
+          PyObject **a, PyObject **b)
+{
+    if (!split_line(ln, P, text, n)) {
+        return 0;
+    }
+    *micros = read_ts(ln, P->ix[0]);
+    if (*micros < 0) {
+        return 0;
+    }
+    return two_addresses(ln, P->config, P->ix[1], P->ix[3], a, b);
+}
+
 /* The Event of one conn line (without its end); Py_None for the general path. */
 static PyObject *
 conn_one(const Params *P, const char *text, Py_ssize_t n, Py_ssize_t line_number)
@@ -492,15 +508,9 @@ conn_one(const Params *P, const char *text, Py_ssize_t n, Py_ssize_t line_number
     PyObject *config = P->config;
     const Py_ssize_t *ix = P->ix;
     Line ln;
-    if (!split_line(&ln, P, text, n)) {
-        Py_RETURN_NONE;
-    }
-    long long micros = read_ts(&ln, ix[0]);
-    if (micros < 0) {
-        Py_RETURN_NONE;
-    }
+    long long micros;
     PyObject *a, *b;
-    int ok = two_addresses(&ln, config, ix[1], ix[3], &a, &b);
+    int ok = line_head(&ln, P, text, n, &micros, &a, &b);
     if (ok <= 0) {
         if (ok < 0) {
             return NULL;
@@ -767,15 +777,9 @@ dns_one(const Params *P, const char *text, Py_ssize_t n, Py_ssize_t line_number)
     PyObject *config = P->config;
     const Py_ssize_t *ix = P->ix;
     Line ln;
-    if (!split_line(&ln, P, text, n)) {
-        Py_RETURN_NONE;
-    }
-    long long micros = read_ts(&ln, ix[0]);
-    if (micros < 0) {
-        Py_RETURN_NONE;
-    }
+    long long micros;
     PyObject *a, *b;
-    int ok = two_addresses(&ln, config, ix[1], ix[3], &a, &b);
+    int ok = line_head(&ln, P, text, n, &micros, &a, &b);
     if (ok <= 0) {
         if (ok < 0) {
             return NULL;
