@@ -291,11 +291,14 @@ class _Recorder(BaseHTTPRequestHandler):
     """A TAXII API root with no collections that records each Authorization header."""
 
     seen: ClassVar[list[str | None]] = []
+    default: ClassVar[str] = ""
 
     def do_GET(self) -> None:
         type(self).seen.append(self.headers.get("Authorization"))
         body: dict[str, Any] = {"collections": []}
-        if not self.path.endswith("/collections/"):
+        if self.path == "/taxii2/":
+            body = {"title": "d", "default": type(self).default, "api_roots": []}
+        elif not self.path.endswith("/collections/"):
             body = {"title": "r", "versions": [], "max_content_length": 1000}
         data = orjson.dumps(body)
         self.send_response(200)
@@ -372,3 +375,26 @@ class TestToken:
         assert result.exit_code == 2
         assert message in one_line_error(result)
         assert _Recorder.seen == []
+
+
+class TestOrigins:
+    """Discovery naming an API root on another origin: refused, unless --trust-origin."""
+
+    def test_other_origin_needs_trust_origin(self, recorder: str) -> None:
+        """A default on another host name is exit 2 naming the origins, nothing sent there;
+        with --trust-origin for it the credentials go there and the listing works."""
+        other = recorder.replace("127.0.0.1", "localhost")
+        _Recorder.default = other
+        discovery = recorder.replace("/api1/", "/taxii2/")
+        refused = run("collections", discovery, "--token-stdin", input="tok-secret-123\n")
+        assert refused.exit_code == 2
+        assert "not on http://127.0.0.1" in one_line_error(refused)
+        assert len(_Recorder.seen) == 1
+        origin = other.removesuffix("/api1/")
+        allowed = run(
+            "collections", discovery, "--token-stdin", "--trust-origin", origin,
+            input="tok-secret-123\n",
+        )  # fmt: skip
+        assert allowed.exit_code == 0, allowed.stderr
+        assert_no_secret(allowed)
+        assert _Recorder.seen[1:] == ["Bearer tok-secret-123"] * 2

@@ -127,6 +127,7 @@ class RemoteOptions:
     insecure: bool
     timeout: float
     as_json: bool
+    trusted_origins: tuple[str, ...] = ()
 
 
 def credentials(
@@ -266,6 +267,14 @@ def remote_options(command: F) -> F:
         ),
         click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text."),
         click.option(
+            "--trust-origin",
+            "trusted_origins",
+            metavar="ORIGIN",
+            multiple=True,
+            help="Also send the credentials to this origin (https://host[:port]) when "
+            "discovery names an API root there.",
+        ),
+        click.option(
             "--token-stdin",
             is_flag=True,
             help="Read the Bearer API token from the first line of standard input.",
@@ -287,6 +296,7 @@ def remote_options(command: F) -> F:
         timeout: float,
         as_json: bool,
         token_stdin: bool,
+        trusted_origins: tuple[str, ...],
         **kwargs: Any,
     ) -> Any:
         argv_token = token is not None and not token_stdin
@@ -295,7 +305,9 @@ def remote_options(command: F) -> F:
         auth = credentials(user, password_stdin, token, cert, key)
         if argv_token:
             warn_token_argument()
-        remote = RemoteOptions(url, auth, ca_bundle, pin_sha256, insecure, timeout, as_json)
+        remote = RemoteOptions(
+            url, auth, ca_bundle, pin_sha256, insecure, timeout, as_json, trusted_origins
+        )
         return command(*args, remote=remote, **kwargs)
 
     decorated: Any = wrapper
@@ -346,6 +358,7 @@ def open_client(remote: RemoteOptions) -> TaxiiClient:
             ca_bundle=remote.ca_bundle,
             pin_sha256=remote.pin_sha256,
             timeout=remote.timeout,
+            credential_origins=remote.trusted_origins,
         )
 
 
