@@ -1,13 +1,26 @@
 """Setting up a hub from the command line, on SQLite and on PostgreSQL."""
 
+import base64
 import json
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
+from starlette.testclient import TestClient
 
 from stixhub.cli._errors import EXIT_FAILED, EXIT_USAGE
-from stixhub.store import Rights, SqlStore, hash_token, verify_password
+from stixhub.settings import Settings
+from stixhub.store import (
+    TOKEN_ID_LENGTH,
+    Rights,
+    SqlStore,
+    hash_token,
+    make_engine,
+    verify_password,
+)
+from stixhub.taxii.server import TAXII_21, create_app
 from tests.cli._helpers import Cli, one_line_error
 
 
@@ -461,3 +474,217 @@ class TestAccountIdentity:
         result = cli("account", "identity", "nobody", str(_identity_file(tmp_path)))
         assert result.exit_code == EXIT_USAGE
         assert "nobody" in one_line_error(result)
+
+
+class TestTokenAdministration:
+    """``stixhub token list`` shows tokens without secrets; ``token revoke`` removes them."""
+
+    def test_list_shows_id_and_label_never_the_token(self, cli: Cli, hub_store: SqlStore) -> None:
+        """The list names account, label and the hash's first hex digits, not the token."""
+        cli("account", "add", "alice")
+        cli("account", "add", "bob")
+        token = cli("token", "add", "alice", "--label", "sentinel").stdout.strip()
+        cli("token", "add", "bob")
+        result = cli("token", "list", "alice")
+        assert result.exit_code == 0
+        token_id = hash_token(hub_store.secret_key(), token)[:TOKEN_ID_LENGTH]
+        header, row = result.stdout.splitlines()
+        assert header.split() == ["ACCOUNT", "ID", "LABEL", "CREATED"]
+        assert row.split()[:3] == ["alice", token_id, "sentinel"]
+        assert token not in result.output
+        assert len(cli("token", "list").stdout.splitlines()) == 3
+
+    def test_revoke_by_id_label_all(self, cli: Cli, hub_store: SqlStore) -> None:
+        """Each of --id, --label and --all revokes what it names and says how many."""
+        cli("account", "add", "alice")
+        key = hub_store.secret_key()
+        one = cli("token", "add", "alice", "--label", "a").stdout.strip()
+        two = cli("token", "add", "alice", "--label", "b").stdout.strip()
+        cli("token", "add", "alice", "--label", "c")
+        cli("token", "add", "alice", "--label", "c")
+        result = cli("token", "revoke", "alice", "--id", hash_token(key, one)[:TOKEN_ID_LENGTH])
+        assert (result.exit_code, result.stdout) == (0, "1 token of account 'alice' revoked\n")
+        assert hub_store.account_for_token(hash_token(key, one)) is None
+        assert hub_store.account_for_token(hash_token(key, two)) is not None
+        assert cli("token", "revoke", "alice", "--label", "c").stdout.startswith("2 tokens")
+        assert cli("token", "revoke", "alice", "--all").stdout.startswith("1 token ")
+        assert hub_store.list_tokens("alice") == []
+
+    @pytest.mark.parametrize(
+        "options", [(), ("--all", "--label", "x"), ("--id", "abcdef12", "--all")]
+    )
+    def test_revoke_needs_exactly_one_choice(self, cli: Cli, options: tuple[str, ...]) -> None:
+        """Revoking without a choice, or with two, is bad usage and revokes nothing."""
+        cli("account", "add", "alice")
+        cli("token", "add", "alice", "--label", "x")
+        result = cli("token", "revoke", "alice", *options)
+        assert result.exit_code == EXIT_USAGE
+        assert "exactly one" in one_line_error(result)
+        assert len(cli("token", "list", "alice").stdout.splitlines()) == 2
+
+    @pytest.mark.parametrize(
+        "args", [("nobody", "--all"), ("alice", "--label", "x"), ("alice", "--id", "xyz")]
+    )
+    def test_revoke_nothing_is_bad_usage(self, cli: Cli, args: tuple[str, ...]) -> None:
+        """An unknown account, label or a malformed id ends with exit 2 and one error line."""
+        cli("account", "add", "alice")
+        result = cli("token", "revoke", *args)
+        assert result.exit_code == EXIT_USAGE
+        one_line_error(result)
+
+    def test_list_of_unknown_account(self, cli: Cli) -> None:
+        """Listing an unknown account's tokens is bad usage."""
+        result = cli("token", "list", "nobody")
+        assert result.exit_code == EXIT_USAGE
+        assert "nobody" in one_line_error(result)
+
+
+class TestAccountAdministration:
+    """``stixhub account list`` and ``account delete``."""
+
+    def test_list(self, cli: Cli, collection: str, tmp_path: Path) -> None:
+        """The list shows password presence, token count, bound identity and grant count."""
+        cli("account", "add", "alice", "--password-stdin", input="correct horse\n")
+        cli("account", "add", "svc", "--identity", str(_identity_file(tmp_path)))
+        cli("token", "add", "svc")
+        cli("grant", "svc", collection, "--read")
+        result = cli("account", "list")
+        assert result.exit_code == 0
+        header, alice, svc = (line.split() for line in result.stdout.splitlines())
+        assert header == ["NAME", "PASSWORD", "TOKENS", "IDENTITY", "GRANTS", "CREATED"]
+        assert alice[:5] == ["alice", "yes", "0", "-", "0"]
+        assert svc[:5] == ["svc", "no", "1", f"identity--{uuid.UUID(int=1, version=4)}", "1"]
+
+    def test_delete_unused_account(self, cli: Cli, hub_store: SqlStore) -> None:
+        """An account without tokens or rights is deleted without --yes."""
+        cli("account", "add", "alice")
+        result = cli("account", "delete", "alice")
+        assert result.exit_code == 0
+        assert [a.name for a in hub_store.list_accounts()] == []
+
+    def test_delete_in_use_needs_yes(
+        self, cli: Cli, collection: str, hub_store: SqlStore, tmp_path: Path
+    ) -> None:
+        """Tokens or rights make delete refuse without --yes; with it all go, objects stay."""
+        cli("account", "add", "alice")
+        cli("token", "add", "alice")
+        cli("grant", "alice", collection, "--read", "--write")
+        assert cli("load", collection, str(_identity_file(tmp_path, 2))).exit_code == 0
+        refused = cli("account", "delete", "alice")
+        assert refused.exit_code == EXIT_USAGE
+        assert "--yes" in one_line_error(refused)
+        assert hub_store.get_account("alice").name == "alice"
+        result = cli("account", "delete", "alice", "--yes")
+        assert result.exit_code == 0
+        assert "1 tokens, rights in 1 collections" in result.stdout
+        assert hub_store.list_accounts() == []
+        assert hub_store.list_tokens() == []
+        assert hub_store.count_objects(collection) == 1
+
+    def test_delete_unknown(self, cli: Cli) -> None:
+        """Deleting an account that does not exist is bad usage."""
+        result = cli("account", "delete", "nobody", "--yes")
+        assert result.exit_code == EXIT_USAGE
+        assert "nobody" in one_line_error(result)
+
+
+_CHEAP = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+@pytest.fixture
+def server(db_url: str, collection: str) -> Iterator[TestClient]:
+    """A running TAXII server on the CLI's database, keeping its login cache across requests."""
+    store = SqlStore(make_engine(db_url))
+    with TestClient(create_app(Settings(db=db_url), store)) as client:
+        yield client
+    store.close()
+
+
+class TestRevocationOnARunningServer:
+    """What a running server does with a token or account revoked while it serves."""
+
+    def test_revoked_token_is_refused_at_once(
+        self, cli: Cli, collection: str, server: TestClient
+    ) -> None:
+        """The request after ``token revoke`` is refused: bearer tokens are never cached."""
+        cli("account", "add", "siem")
+        cli("grant", "siem", collection, "--read")
+        token = cli("token", "add", "siem").stdout.strip()
+        headers = {"Accept": TAXII_21, "Authorization": f"Bearer {token}"}
+        url = f"/api1/collections/{collection}/objects/"
+        assert server.get(url, headers=headers).status_code == 200
+        assert cli("token", "revoke", "siem", "--all").exit_code == 0
+        assert server.get(url, headers=headers).status_code == 401
+
+    def test_deleted_account_has_no_rights_at_once(
+        self, cli: Cli, collection: str, server: TestClient, hub_store: SqlStore
+    ) -> None:
+        """A password login the server remembers (auth_cache_seconds) reaches nothing once the
+        account is deleted: its collection is invisible (404), not merely 401 later."""
+        cli("account", "add", "alice")
+        hub_store.set_password("alice", _CHEAP.hash("alice-pw"))
+        cli("grant", "alice", collection, "--read")
+        basic = base64.b64encode(b"alice:alice-pw").decode()
+        headers = {"Accept": TAXII_21, "Authorization": f"Basic {basic}"}
+        url = f"/api1/collections/{collection}/objects/"
+        assert server.get(url, headers=headers).status_code == 200
+        assert cli("account", "delete", "alice", "--yes").exit_code == 0
+        assert server.get(url, headers=headers).status_code == 404
+
+
+class TestCollectionNames:
+    """Admin commands accept a collection's id, alias, title or API_ROOT/NAME alike."""
+
+    @pytest.fixture
+    def indicators(self, cli: Cli, api_root: str) -> str:
+        """A collection titled Indicators with the alias ``indicators``; returns its id."""
+        result = cli(
+            "collection", "add", api_root, "--title", "Indicators", "--alias", "indicators"
+        )
+        return result.stdout.strip()
+
+    def test_grant_and_revoke_by_alias_title_and_root(
+        self, cli: Cli, indicators: str, hub_store: SqlStore
+    ) -> None:
+        """The README's ``grant siem indicators`` works, as do the title and api1/ALIAS."""
+        cli("account", "add", "siem")
+        account_id = hub_store.get_account("siem").id
+        result = cli("grant", "siem", "indicators", "--read")
+        assert result.exit_code == 0, result.output
+        assert result.stdout == f"account 'siem' may read collection {indicators}\n"
+        assert cli("grant", "siem", "Indicators", "--read", "--write").exit_code == 0
+        assert hub_store.rights(account_id) == {indicators: Rights(True, True)}
+        assert cli("revoke", "siem", "api1/indicators").exit_code == 0
+        assert hub_store.rights(account_id) == {}
+
+    def test_collection_set_by_alias(self, cli: Cli, indicators: str, hub_store: SqlStore) -> None:
+        """``collection set`` takes an alias too."""
+        assert cli("collection", "set", "indicators", "--sightings-inbox").exit_code == 0
+        assert hub_store.find_collection(indicators).sightings_inbox
+
+    def test_ambiguous_name_lists_candidates(
+        self, cli: Cli, indicators: str, hub_store: SqlStore
+    ) -> None:
+        """An alias used in two API roots is bad usage naming both; API_ROOT/ALIAS picks one."""
+        cli("api-root", "add", "api2", "--title", "API 2")
+        other = cli("collection", "add", "api2", "--title", "Other", "--alias", "indicators")
+        other_id = other.stdout.strip()
+        cli("account", "add", "siem")
+        result = cli("grant", "siem", "indicators", "--read")
+        assert result.exit_code == EXIT_USAGE
+        line = one_line_error(result)
+        assert f"api1/{indicators}" in line
+        assert f"api2/{other_id}" in line
+        assert hub_store.rights(hub_store.get_account("siem").id) == {}
+        assert cli("grant", "siem", "api2/indicators", "--read").exit_code == 0
+        assert set(hub_store.rights(hub_store.get_account("siem").id)) == {other_id}
+
+    def test_one_wrong_name_grants_nothing(
+        self, cli: Cli, indicators: str, hub_store: SqlStore
+    ) -> None:
+        """A grant naming one unknown collection among good ones changes no right."""
+        cli("account", "add", "siem")
+        result = cli("grant", "siem", "indicators", "nonesuch", "--read")
+        assert result.exit_code == EXIT_USAGE
+        assert "'nonesuch'" in one_line_error(result)
+        assert hub_store.rights(hub_store.get_account("siem").id) == {}

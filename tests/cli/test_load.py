@@ -195,6 +195,29 @@ class TestFailures:
         assert result.exit_code == EXIT_USAGE
         assert "no collection" in one_line_error(result)
 
+    def test_by_alias_title_or_api_root_and_alias(
+        self, cli: Cli, api_root: str, hub_store: SqlStore, tmp_path: Path
+    ) -> None:
+        """``load indicators FILE`` finds the collection by alias, as it does by title or
+        API_ROOT/ALIAS."""
+        made = cli("collection", "add", api_root, "--title", "Indicators", "--alias", "indicators")
+        collection_id = made.stdout.strip()
+        for n, key in enumerate(("indicators", "Indicators", "api1/indicators"), start=1):
+            result = cli("load", key, str(_write(tmp_path / f"{n}.json", _indicator(n))))
+            assert result.exit_code == 0, result.output
+        assert hub_store.count_objects(collection_id) == 3
+
+    def test_ambiguous_collection(self, cli: Cli, api_root: str, tmp_path: Path) -> None:
+        """A title used in two API roots is bad usage, and the error lists both."""
+        cli("api-root", "add", "api2", "--title", "API 2")
+        first = cli("collection", "add", api_root, "--title", "Intel").stdout.strip()
+        second = cli("collection", "add", "api2", "--title", "Intel").stdout.strip()
+        result = cli("load", "Intel", str(_write(tmp_path / "one.json", _indicator(1))))
+        assert result.exit_code == EXIT_USAGE
+        line = one_line_error(result)
+        assert first in line
+        assert second in line
+
     def test_no_files(self, cli: Cli, collection: str) -> None:
         """At least one file is required."""
         result = cli("load", collection)

@@ -17,7 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from stixhub.store import (
+    TOKEN_ID_LENGTH,
     AlreadyExists,
+    AmbiguousName,
     ApiRoot,
     DatabaseNotReady,
     InvalidName,
@@ -31,6 +33,7 @@ from stixhub.store import (
     make_engine,
     migrate,
     new_token,
+    resolve_collection,
     verify_password,
 )
 from stixhub.store._credentials import TOKEN_PREFIX
@@ -781,3 +784,206 @@ class TestApiTokens:
         assert hash_token(b"a" * 32, token) == hash_token(b"a" * 32, token)
         assert hash_token(b"a" * 32, token) != hash_token(b"b" * 32, token)
         assert hash_token(b"a" * 32, token) != hash_token(b"a" * 32, new_token())
+
+
+class TestAccountAdministration:
+    """Listing and deleting accounts."""
+
+    def test_list_shows_counts_and_no_secret(self, store: SqlStore, root: str) -> None:
+        """Accounts list by name with password presence, token and grant counts, identity."""
+        store.create_account("svc")
+        store.create_account("alice", "hash-a")
+        cid = store.create_collection(root, "A").id
+        store.add_token("alice", "a" * 64, "laptop")
+        store.add_token("alice", "b" * 64)
+        store.grant("alice", cid, can_read=True, can_write=False)
+        listed = store.list_accounts()
+        assert [a.name for a in listed] == ["alice", "svc"]
+        alice, svc = listed
+        assert (alice.has_password, alice.tokens, alice.grants) == (True, 2, 1)
+        assert (svc.has_password, svc.tokens, svc.grants, svc.identity_ref) == (False, 0, 0, None)
+        assert "hash-a" not in repr(listed)
+
+    def test_delete_removes_tokens_grants_and_statuses(self, store: SqlStore, root: str) -> None:
+        """A deleted account is gone with its tokens, rights and statuses; others keep theirs."""
+        alice, bob = store.create_account("alice"), store.create_account("bob")
+        cid = store.create_collection(root, "A").id
+        store.add_token("alice", "a" * 64)
+        store.add_token("bob", "b" * 64)
+        store.grant("alice", cid, can_read=True, can_write=True)
+        store.grant("bob", cid, can_read=True, can_write=False)
+        status = StatusRecord(str(uuid.uuid4()), root, alice.id, START, b"{}")
+        store.save_status(status)
+        store.delete_account("alice")
+        with pytest.raises(NotFound):
+            store.get_account("alice")
+        assert store.account_for_token("a" * 64) is None
+        assert store.rights(alice.id) == {}
+        with pytest.raises(NotFound):
+            store.get_status(root, status.id)
+        assert store.account_for_token("b" * 64) == bob
+        assert store.rights(bob.id) == {cid: Rights(True, False)}
+        assert [a.name for a in store.list_accounts()] == ["bob"]
+
+    def test_delete_unknown(self, store: SqlStore) -> None:
+        """Deleting an account that does not exist raises NotFound."""
+        with pytest.raises(NotFound):
+            store.delete_account("nobody")
+
+    def test_deleted_id_is_never_given_again(self, store: SqlStore) -> None:
+        """A new account never takes the id of a deleted one, even the highest."""
+        store.create_account("a")
+        last = store.create_account("b")
+        store.delete_account("b")
+        again = store.create_account("b")
+        assert again.id > last.id
+        store.delete_account("b")
+        store.delete_account("a")
+        assert store.create_account("c").id > again.id
+
+    def test_name_free_again_after_delete(self, store: SqlStore) -> None:
+        """A deleted account's name can be used for a new account, which starts empty."""
+        store.create_account("alice", "old")
+        store.add_token("alice", "a" * 64)
+        store.delete_account("alice")
+        store.create_account("alice")
+        assert store.list_tokens("alice") == []
+        assert store.account_for_token("a" * 64) is None
+
+
+class TestTokenAdministration:
+    """Listing and revoking API tokens."""
+
+    def test_list_shows_hash_prefix_not_token(self, store: SqlStore) -> None:
+        """A token lists with its label and the first hex digits of its hash as id."""
+        store.create_account("alice")
+        store.create_account("bob")
+        key = store.secret_key()
+        token = new_token()
+        store.add_token("alice", hash_token(key, token), "laptop")
+        store.add_token("bob", "b" * 64)
+        (listed,) = store.list_tokens("alice")
+        assert listed.id == hash_token(key, token)[:TOKEN_ID_LENGTH]
+        assert (listed.account, listed.label) == ("alice", "laptop")
+        assert token not in repr(listed)
+        assert [k.account for k in store.list_tokens()] == ["alice", "bob"]
+
+    def test_list_of_unknown_account(self, store: SqlStore) -> None:
+        """Listing the tokens of an unknown account raises NotFound."""
+        with pytest.raises(NotFound):
+            store.list_tokens("nobody")
+
+    def test_revoke_by_id(self, store: SqlStore) -> None:
+        """Revoking by id removes that token only, and the account stays."""
+        alice = store.create_account("alice")
+        store.add_token("alice", "a" * 64)
+        store.add_token("alice", "b" * 64)
+        assert store.revoke_tokens("alice", token_id="A" * TOKEN_ID_LENGTH) == 1
+        assert store.account_for_token("a" * 64) is None
+        assert store.account_for_token("b" * 64) == alice
+
+    def test_revoke_by_label(self, store: SqlStore) -> None:
+        """Revoking by label removes every token of the account with that label."""
+        store.create_account("alice")
+        store.create_account("bob")
+        store.add_token("alice", "a" * 64, "ci")
+        store.add_token("alice", "b" * 64, "ci")
+        store.add_token("alice", "c" * 64, "laptop")
+        store.add_token("bob", "d" * 64, "ci")
+        assert store.revoke_tokens("alice", label="ci") == 2
+        assert [k.label for k in store.list_tokens()] == ["laptop", "ci"]
+
+    def test_revoke_all(self, store: SqlStore) -> None:
+        """Without label or id every token of the account goes, no other account's."""
+        store.create_account("alice")
+        store.create_account("bob")
+        store.add_token("alice", "a" * 64)
+        store.add_token("alice", "b" * 64)
+        store.add_token("bob", "c" * 64)
+        assert store.revoke_tokens("alice") == 2
+        assert [k.account for k in store.list_tokens()] == ["bob"]
+
+    def test_id_of_two_tokens_revokes_none(self, store: SqlStore) -> None:
+        """An id that fits two tokens is ambiguous and revokes neither; more digits do."""
+        store.create_account("alice")
+        store.add_token("alice", "ab" * 4 + "0" * 56)
+        store.add_token("alice", "ab" * 4 + "1" * 56)
+        with pytest.raises(AmbiguousName, match="give more digits"):
+            store.revoke_tokens("alice", token_id="ab" * 4)
+        assert len(store.list_tokens("alice")) == 2
+        assert store.revoke_tokens("alice", token_id="ab" * 4 + "1") == 1
+
+    @pytest.mark.parametrize("bad", ["abc", "zzzzzzzz", "a%aaaaaa", "a_aaaaaa"])
+    def test_malformed_id(self, store: SqlStore, bad: str) -> None:
+        """An id that is not at least eight hex digits is refused, and nothing revoked."""
+        store.create_account("alice")
+        store.add_token("alice", "a" * 64)
+        with pytest.raises(InvalidName):
+            store.revoke_tokens("alice", token_id=bad)
+        assert len(store.list_tokens("alice")) == 1
+
+    def test_nothing_to_revoke(self, store: SqlStore) -> None:
+        """A label, id or account without a matching token is NotFound."""
+        store.create_account("alice")
+        store.add_token("alice", "a" * 64, "ci")
+        for kwargs in ({"label": "laptop"}, {"token_id": "b" * 8}):
+            with pytest.raises(NotFound):
+                store.revoke_tokens("alice", **kwargs)
+        with pytest.raises(NotFound):
+            store.revoke_tokens("nobody")
+        store.create_account("empty")
+        with pytest.raises(NotFound, match="no token at all"):
+            store.revoke_tokens("empty")
+
+
+class TestResolveCollection:
+    """One resolver for the collection names operators type."""
+
+    @pytest.fixture
+    def two_roots(self, store: SqlStore) -> dict[str, str]:
+        """api1 and api2 each with an 'Indicators' titled collection, aliases alike and not."""
+        store.create_api_root("api1", "API 1")
+        store.create_api_root("api2", "API 2")
+        return {
+            "one": store.create_collection("api1", "Indicators", alias="indicators").id,
+            "two": store.create_collection("api2", "Indicators", alias="feed").id,
+            "three": store.create_collection("api2", "Reports", alias="indicators-2").id,
+        }
+
+    def test_by_id_alias_title(self, store: SqlStore, two_roots: dict[str, str]) -> None:
+        """An id (any case), a unique alias or a unique title finds its collection."""
+        assert resolve_collection(store, two_roots["one"].upper()).id == two_roots["one"]
+        assert resolve_collection(store, "indicators").id == two_roots["one"]
+        assert resolve_collection(store, "feed").id == two_roots["two"]
+        assert resolve_collection(store, "Reports").id == two_roots["three"]
+
+    def test_ambiguous_title_lists_candidates(
+        self, store: SqlStore, two_roots: dict[str, str]
+    ) -> None:
+        """A title used in two API roots is ambiguous; the error names both collections."""
+        with pytest.raises(AmbiguousName) as caught:
+            resolve_collection(store, "Indicators")
+        assert f"api1/{two_roots['one']}" in str(caught.value)
+        assert f"api2/{two_roots['two']}" in str(caught.value)
+
+    def test_api_root_prefix(self, store: SqlStore, two_roots: dict[str, str]) -> None:
+        """API_ROOT/NAME picks within one API root, by id, alias or title."""
+        assert resolve_collection(store, "api2/Indicators").id == two_roots["two"]
+        assert resolve_collection(store, "api1/Indicators").id == two_roots["one"]
+        assert resolve_collection(store, f"api2/{two_roots['three']}").id == two_roots["three"]
+        with pytest.raises(NotFound, match="in API root 'api1'"):
+            resolve_collection(store, "api1/feed")
+        with pytest.raises(NotFound, match="'api3'"):
+            resolve_collection(store, "api3/feed")
+
+    def test_alias_before_title(self, store: SqlStore, root: str) -> None:
+        """A name that is one collection's alias and another's title means the alias."""
+        aliased = store.create_collection(root, "Alpha", alias="Beta").id
+        store.create_collection(root, "Beta")
+        assert resolve_collection(store, "Beta").id == aliased
+
+    def test_unknown(self, store: SqlStore, root: str) -> None:
+        """A name that fits nothing is NotFound."""
+        store.create_collection(root, "Alpha")
+        with pytest.raises(NotFound, match="no collection with id, alias or title 'Gamma'"):
+            resolve_collection(store, "Gamma")

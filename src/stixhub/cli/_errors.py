@@ -47,9 +47,9 @@ class BadInput(click.ClickException):
 def exit_for(exc: BaseException) -> tuple[int, str] | None:
     """The exit code and one-line message for an error of a lower layer; None if unknown.
 
-    A name that does not exist is bad usage (the caller named it); a duplicate is a job that
-    could not be done. Database errors are reported by their first line: the rest is SQL and
-    links, and would spread one error over many lines.
+    A name that does not exist or fits several things is bad usage (the caller named it); a
+    duplicate is a job that could not be done. Database errors are reported by their first
+    line: the rest is SQL and links, and would spread one error over many lines.
 
     The store and SQLAlchemy are imported here, not at the top: they cost half a second of
     CPU, which every command that never opens a database (``--help``, ``validate``) would
@@ -63,6 +63,7 @@ def exit_for(exc: BaseException) -> tuple[int, str] | None:
 
     from stixhub.store import (  # noqa: PLC0415  see above
         AlreadyExists,
+        AmbiguousName,
         DatabaseNotReady,
         InvalidName,
         NotFound,
@@ -70,7 +71,7 @@ def exit_for(exc: BaseException) -> tuple[int, str] | None:
     )
 
     code: int
-    if isinstance(exc, NotFound | InvalidName | DatabaseNotReady):
+    if isinstance(exc, NotFound | AmbiguousName | InvalidName | DatabaseNotReady):
         code = EXIT_USAGE
     elif isinstance(exc, AlreadyExists | StoreError):
         code = EXIT_FAILED

@@ -1,7 +1,9 @@
 """Setting up a hub: the database, API roots, collections, accounts, tokens and rights.
 
 Each command is one call into ``stixhub.store``. ``--exist-ok`` on the ``add`` commands lets
-a set-up script run again: what exists is reported and left unchanged.
+a set-up script run again: what exists is reported and left unchanged. A command that takes a
+collection accepts its id, alias or title, or ``API_ROOT/NAME`` (``store.resolve_collection``),
+like the commands that talk to a remote hub.
 """
 
 import sys
@@ -13,7 +15,7 @@ import click
 from stixhub.cli._context import HubContext, db_option, pass_hub
 from stixhub.cli._errors import BadInput
 from stixhub.cli._output import echo_table
-from stixhub.stix import MAX_JSON_INTEGER, StixError, parse_document
+from stixhub.stix import MAX_JSON_INTEGER, StixError, format_taxii_timestamp, parse_document
 
 if TYPE_CHECKING:
     from stixhub.store import Collection, SqlStore
@@ -21,6 +23,18 @@ if TYPE_CHECKING:
 __all__ = ["COMMANDS"]
 
 MIN_PASSWORD_LENGTH = 8
+
+
+def _collection(store: "SqlStore", key: str) -> "Collection":
+    """The collection an operator named by id, alias, title or API_ROOT/NAME."""
+    from stixhub.store import resolve_collection  # noqa: PLC0415  slow to import, see _context
+
+    return resolve_collection(store, key)
+
+
+def _when(micros: int) -> str:
+    """A stored time to the second: the listing is for people."""
+    return format_taxii_timestamp(micros)[:19] + "Z"
 
 
 def _note(message: str) -> None:
@@ -205,7 +219,7 @@ def collection_list(hub: HubContext, api_root: str | None) -> None:
 
 
 @collection.command("set")
-@click.argument("collection_id")
+@click.argument("collection_key", metavar="COLLECTION")
 @click.option(
     "--sightings-inbox/--no-sightings-inbox",
     "sightings_inbox",
@@ -214,11 +228,13 @@ def collection_list(hub: HubContext, api_root: str | None) -> None:
 )
 @db_option
 @pass_hub
-def collection_set(hub: HubContext, collection_id: str, sightings_inbox: bool | None) -> None:
-    """Change a setting of the collection COLLECTION_ID; what it holds is left as it is."""
+def collection_set(hub: HubContext, collection_key: str, sightings_inbox: bool | None) -> None:
+    """Change a setting of COLLECTION (id, alias, title or API_ROOT/NAME); what it holds is
+    left as it is."""
     if sightings_inbox is None:
         raise click.UsageError("say what to change: --sightings-inbox or --no-sightings-inbox")
-    changed = hub.store().set_sightings_inbox(collection_id, sightings_inbox)
+    store = hub.store()
+    changed = store.set_sightings_inbox(_collection(store, collection_key).id, sightings_inbox)
     kind = "a sightings inbox" if changed.sightings_inbox else "an ordinary collection"
     click.echo(f"collection {changed.id} is {kind}")
 
@@ -228,7 +244,7 @@ def collection_set(hub: HubContext, collection_id: str, sightings_inbox: bool | 
 
 @click.group()
 def account() -> None:
-    """Add accounts and set their passwords."""
+    """Add, list and delete accounts; set their passwords and identities."""
 
 
 def _read_password() -> str:
@@ -344,6 +360,51 @@ def account_identity(hub: HubContext, name: str, identity_file: Path | None, rem
         click.echo(current.id if current else "-")
 
 
+@account.command("list")
+@db_option
+@pass_hub
+def account_list(hub: HubContext) -> None:
+    """List the accounts: whether each has a password, its tokens, identity and grants."""
+    echo_table(
+        ("NAME", "PASSWORD", "TOKENS", "IDENTITY", "GRANTS", "CREATED"),
+        [
+            (a.name, "yes" if a.has_password else "no", a.tokens, a.identity_ref or "-",
+             a.grants, _when(a.created))
+            for a in hub.store().list_accounts()
+        ],
+    )  # fmt: skip
+
+
+@account.command("delete")
+@click.argument("name")
+@click.option("--yes", is_flag=True, help="Delete it even though it holds tokens or rights.")
+@db_option
+@pass_hub
+def account_delete(hub: HubContext, name: str, yes: bool) -> None:
+    """Delete the account NAME with its tokens, rights and statuses.
+
+    What it posted stays in its collections. An account still holding tokens or rights is
+    deleted only with --yes. Its tokens are refused at once; a password login a server
+    checked in the last auth_cache_seconds is still recognised until that time is up, with
+    no rights left in any collection.
+    """
+    store = hub.store()
+    summary = next((a for a in store.list_accounts() if a.name == name), None)
+    if summary is None:
+        store.get_account(name)  # NotFound, worded like every other command's
+        return
+    if (summary.tokens or summary.grants) and not yes:
+        raise click.UsageError(
+            f"account {name!r} holds {summary.tokens} tokens and rights in {summary.grants} "
+            "collections; give --yes to delete it with them"
+        )
+    store.delete_account(name)
+    click.echo(
+        f"account {name!r} deleted ({summary.tokens} tokens, rights in {summary.grants} "
+        "collections)"
+    )
+
+
 @account.command("password")
 @click.argument("name")
 @db_option
@@ -360,7 +421,7 @@ def account_password(hub: HubContext, name: str) -> None:
 
 @click.group()
 def token() -> None:
-    """Make API tokens (sent as 'Authorization: Bearer TOKEN')."""
+    """Make, list and revoke API tokens (sent as 'Authorization: Bearer TOKEN')."""
 
 
 @token.command("add")
@@ -383,6 +444,43 @@ def token_add(hub: HubContext, name: str, label: str | None) -> None:
     click.echo(secret)
 
 
+@token.command("list")
+@click.argument("name", required=False)
+@db_option
+@pass_hub
+def token_list(hub: HubContext, name: str | None) -> None:
+    """List the API tokens of the account NAME, or of every account.
+
+    ID is the start of the token's keyed hash, for 'token revoke --id': neither the token
+    nor anything it can be recovered from.
+    """
+    echo_table(
+        ("ACCOUNT", "ID", "LABEL", "CREATED"),
+        [
+            (k.account, k.id, k.label or "-", _when(k.created))
+            for k in hub.store().list_tokens(name)
+        ],
+    )
+
+
+@token.command("revoke")
+@click.argument("name")
+@click.option("--label", default=None, help="Revoke the tokens with this label.")
+@click.option("--id", "token_id", metavar="ID", default=None, help="Revoke the token ID.")
+@click.option("--all", "revoke_all", is_flag=True, help="Revoke every token of the account.")
+@db_option
+@pass_hub
+def token_revoke(
+    hub: HubContext, name: str, label: str | None, token_id: str | None, revoke_all: bool
+) -> None:
+    """Revoke API tokens of the account NAME: by --label, by --id (see 'token list'), or
+    --all. A running server refuses a revoked token from its next request on."""
+    if sum((label is not None, token_id is not None, revoke_all)) != 1:
+        raise click.UsageError("give exactly one of --label, --id or --all")
+    count = hub.store().revoke_tokens(name, label=label, token_id=token_id)
+    click.echo(f"{count} token{'s' if count != 1 else ''} of account {name!r} revoked")
+
+
 def _rights(can_read: bool, can_write: bool) -> str:
     return {(True, True): "read and write", (True, False): "read", (False, True): "write"}.get(
         (can_read, can_write), "no rights in"
@@ -391,36 +489,41 @@ def _rights(can_read: bool, can_write: bool) -> str:
 
 @click.command()
 @click.argument("name")
-@click.argument("collection_ids", metavar="COLLECTION_ID...", nargs=-1, required=True)
+@click.argument("collection_keys", metavar="COLLECTION...", nargs=-1, required=True)
 @click.option("--read", "can_read", is_flag=True, help="May read objects and the manifest.")
 @click.option("--write", "can_write", is_flag=True, help="May add (POST) objects.")
 @db_option
 @pass_hub
 def grant(
-    hub: HubContext, name: str, collection_ids: tuple[str, ...], can_read: bool, can_write: bool
+    hub: HubContext, name: str, collection_keys: tuple[str, ...], can_read: bool, can_write: bool
 ) -> None:
-    """Set the rights of account NAME in collections (replacing its previous rights there)."""
+    """Set the rights of account NAME in collections (replacing its previous rights there).
+
+    Each COLLECTION is an id, alias or title, or API_ROOT/NAME. Every one is looked up
+    before any right changes, so a wrong name changes nothing.
+    """
     if not (can_read or can_write):
         raise click.UsageError("give --read, --write or both (to take rights away: revoke)")
     store = hub.store()
-    for collection_id in collection_ids:
-        store.grant(name, collection_id, can_read, can_write)
-        click.echo(
-            f"account {name!r} may {_rights(can_read, can_write)} collection {collection_id}"
-        )
+    store.get_account(name)
+    for found in [_collection(store, key) for key in collection_keys]:
+        store.grant(name, found.id, can_read, can_write)
+        click.echo(f"account {name!r} may {_rights(can_read, can_write)} collection {found.id}")
 
 
 @click.command()
 @click.argument("name")
-@click.argument("collection_ids", metavar="COLLECTION_ID...", nargs=-1, required=True)
+@click.argument("collection_keys", metavar="COLLECTION...", nargs=-1, required=True)
 @db_option
 @pass_hub
-def revoke(hub: HubContext, name: str, collection_ids: tuple[str, ...]) -> None:
-    """Take every right of account NAME in collections away."""
+def revoke(hub: HubContext, name: str, collection_keys: tuple[str, ...]) -> None:
+    """Take every right of account NAME in collections away (id, alias, title or
+    API_ROOT/NAME each). For API tokens, see 'token revoke'."""
     store = hub.store()
-    for collection_id in collection_ids:
-        store.grant(name, collection_id, can_read=False, can_write=False)
-        click.echo(f"account {name!r} has no rights in collection {collection_id}")
+    store.get_account(name)
+    for found in [_collection(store, key) for key in collection_keys]:
+        store.grant(name, found.id, can_read=False, can_write=False)
+        click.echo(f"account {name!r} has no rights in collection {found.id}")
 
 
 COMMANDS = (init, api_root, collection, account, token, grant, revoke)

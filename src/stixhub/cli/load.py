@@ -115,14 +115,14 @@ def _progress(enabled: bool) -> Iterator[Progress | None]:
 
 
 @click.command()
-@click.argument("collection_id")
+@click.argument("collection_key", metavar="COLLECTION")
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
 )
 @db_option
 @pass_hub
-def load(hub: HubContext, collection_id: str, files: tuple[Path, ...]) -> None:
-    """Load the STIX objects of FILES into the collection COLLECTION_ID.
+def load(hub: HubContext, collection_key: str, files: tuple[Path, ...]) -> None:
+    """Load the STIX objects of FILES into COLLECTION (id, alias, title or API_ROOT/NAME).
 
     FILES are bundles, TAXII envelopes, single objects or JSON lines. Objects pass the same
     checks as a TAXII POST (the collection's validation policy, the accept_stix20 setting);
@@ -131,7 +131,9 @@ def load(hub: HubContext, collection_id: str, files: tuple[Path, ...]) -> None:
     """
     settings = hub.settings()
     store = hub.store()
-    collection = store.find_collection(collection_id)
+    from stixhub.store import resolve_collection  # noqa: PLC0415  slow to import, see _context
+
+    collection = resolve_collection(store, collection_key)
     documents = [(path, _read(path, settings.max_json_depth)) for path in files]
 
     total = _Tally()

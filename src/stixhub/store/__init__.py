@@ -15,6 +15,7 @@ from stixhub.store._credentials import (
 )
 from stixhub.store._errors import (
     AlreadyExists,
+    AmbiguousName,
     DatabaseNotReady,
     InvalidName,
     NotFound,
@@ -26,6 +27,7 @@ from stixhub.store._ingest import add_objects
 from stixhub.store._interface import Store
 from stixhub.store._model import (
     Account,
+    AccountSummary,
     AddOutcome,
     AddResult,
     ApiRoot,
@@ -40,18 +42,23 @@ from stixhub.store._model import (
     SightingSummary,
     StatusRecord,
     StoredObject,
+    TokenRecord,
     VersionFilter,
 )
+from stixhub.store._resolve import resolve_collection
 from stixhub.store._sql._engine import make_engine, migrate
-from stixhub.store._sql._store import SqlStore, system_clock
+from stixhub.store._sql._store import TOKEN_ID_LENGTH, SqlStore, system_clock
 from stixhub.store._summary import sightings_summary
 
 __all__ = [
     "INBOX_TYPES",
+    "TOKEN_ID_LENGTH",
     "Account",
+    "AccountSummary",
     "AddOutcome",
     "AddResult",
     "AlreadyExists",
+    "AmbiguousName",
     "ApiRoot",
     "BoundIdentity",
     "Clock",
@@ -70,6 +77,7 @@ __all__ = [
     "Store",
     "StoreError",
     "StoredObject",
+    "TokenRecord",
     "VersionFilter",
     "add_objects",
     "bind_identity",
@@ -80,6 +88,7 @@ __all__ = [
     "migrate",
     "new_token",
     "open_store",
+    "resolve_collection",
     "sightings_summary",
     "system_clock",
     "verify_password",

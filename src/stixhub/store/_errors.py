@@ -3,11 +3,20 @@
 - ``StoreError``: base of every error raised by :mod:`stixhub.store`.
     - ``NotFound``: the named API root, collection, account, object or status does not exist.
     - ``AlreadyExists``: a create would duplicate a unique name, id, alias or title.
+    - ``AmbiguousName``: a name given to find one thing fits several (an alias in two API
+      roots, a token id prefix of two tokens).
     - ``InvalidName``: a name breaks the rules for its kind (API root names, account names).
     - ``DatabaseNotReady``: the database has no schema or an older one; run ``stixhub init``.
 """
 
-__all__ = ["AlreadyExists", "DatabaseNotReady", "InvalidName", "NotFound", "StoreError"]
+__all__ = [
+    "AlreadyExists",
+    "AmbiguousName",
+    "DatabaseNotReady",
+    "InvalidName",
+    "NotFound",
+    "StoreError",
+]
 
 
 class StoreError(Exception):
@@ -20,6 +29,10 @@ class NotFound(StoreError):
 
 class AlreadyExists(StoreError):
     """Raised when a create would duplicate a unique name, id, alias or title."""
+
+
+class AmbiguousName(StoreError):
+    """Raised when a name meant to pick one thing fits several; the message lists them."""
 
 
 class InvalidName(StoreError):

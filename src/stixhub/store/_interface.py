@@ -10,6 +10,7 @@ from typing import Protocol
 from stixhub.stix import PreparedObject
 from stixhub.store._model import (
     Account,
+    AccountSummary,
     AddResult,
     ApiRoot,
     BoundIdentity,
@@ -21,6 +22,7 @@ from stixhub.store._model import (
     SightingFacts,
     StatusRecord,
     StoredObject,
+    TokenRecord,
     VersionFilter,
 )
 
@@ -109,6 +111,21 @@ class Store(Protocol):
 
     def rights(self, account_id: int) -> dict[str, Rights]:
         """An account's rights by collection id."""
+
+    def list_accounts(self) -> list[AccountSummary]:
+        """Every account by name, with its token and grant counts; no secret."""
+
+    def delete_account(self, name: str) -> None:
+        """Remove an account with its tokens, grants and statuses; NotFound if absent."""
+
+    def list_tokens(self, account_name: str | None = None) -> list[TokenRecord]:
+        """The tokens of one account (NotFound if absent), or of all; never a token."""
+
+    def revoke_tokens(
+        self, account_name: str, label: str | None = None, token_id: str | None = None
+    ) -> int:
+        """Delete an account's tokens with this label or id, or with neither all of them;
+        returns how many (NotFound if none fits, AmbiguousName if an id fits several)."""
 
     def add_objects(
         self,

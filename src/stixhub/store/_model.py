@@ -9,6 +9,7 @@ from typing import Generic, NamedTuple, TypeVar
 
 __all__ = [
     "Account",
+    "AccountSummary",
     "AddOutcome",
     "AddResult",
     "ApiRoot",
@@ -23,6 +24,7 @@ __all__ = [
     "SightingSummary",
     "StatusRecord",
     "StoredObject",
+    "TokenRecord",
     "VersionFilter",
 ]
 
@@ -66,6 +68,32 @@ class Account:
     id: int
     name: str
     password_hash: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class AccountSummary:
+    """What an operator reviewing accounts needs to see, without any secret."""
+
+    name: str
+    has_password: bool
+    tokens: int
+    identity_ref: str | None
+    grants: int
+    created: int
+
+
+@dataclass(frozen=True, slots=True)
+class TokenRecord:
+    """An API token as an operator may see it: never the token, nor its whole hash.
+
+    ``id`` is the first ``TOKEN_ID_LENGTH`` hex digits of the keyed hash: enough to tell an
+    account's tokens apart and name one to revoke, too short to look a token up by.
+    """
+
+    id: str
+    account: str
+    label: str | None
+    created: int
 
 
 class BoundIdentity(NamedTuple):

@@ -39,9 +39,10 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.sql.elements import ColumnElement
 
 from stixhub.stix import MAX_JSON_INTEGER, PreparedObject, format_taxii_timestamp
-from stixhub.store._errors import AlreadyExists, InvalidName, NotFound
+from stixhub.store._errors import AlreadyExists, AmbiguousName, InvalidName, NotFound
 from stixhub.store._model import (
     Account,
+    AccountSummary,
     AddOutcome,
     AddResult,
     ApiRoot,
@@ -55,13 +56,14 @@ from stixhub.store._model import (
     SightingFacts,
     StatusRecord,
     StoredObject,
+    TokenRecord,
     VersionFilter,
 )
 from stixhub.store._names import check_account_name, check_api_root_name
 from stixhub.store._sql import _schema as t
 from stixhub.store._sql._engine import WRITE, is_postgresql, require_current_schema
 
-__all__ = ["SqlStore", "system_clock"]
+__all__ = ["TOKEN_ID_LENGTH", "SqlStore", "system_clock"]
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +71,12 @@ STIX_MEDIA_TYPE = "application/stix+json;version={}"
 _IN_CHUNK = 500
 # Below this many new rows the planner's guesses are harmless; see _keep_statistics_fresh.
 _MIN_ROWS_BEFORE_ANALYZE = 10_000
+TOKEN_ID_LENGTH = 8
+"""Hex digits of a token's keyed hash shown as its id (see ``TokenRecord``)."""
+# The highest account id ever deleted: SQLite hands out max(id) + 1, so without it a new
+# account could take a deleted one's id, and with it the statuses and the cached password
+# logins that still carry that id.
+_DELETED_ACCOUNT_ID = "deleted_account_id"
 
 
 def system_clock() -> int:
@@ -420,16 +428,30 @@ class SqlStore:
     def create_account(self, name: str, password_hash: str | None = None) -> Account:
         """Create an account; with no password hash it can only log in with tokens."""
         check_account_name(name)
+        values: dict[str, object] = {
+            "name": name,
+            "password_hash": password_hash,
+            "created": self._clock(),
+        }
         try:
             with self._write() as conn, conn.begin():
+                if not self._postgresql:  # PostgreSQL's sequence never gives an id twice
+                    values["id"] = self._next_account_id(conn)
                 account_id = conn.execute(
-                    insert(t.accounts)
-                    .values(name=name, password_hash=password_hash, created=self._clock())
-                    .returning(t.accounts.c.id)
+                    insert(t.accounts).values(**values).returning(t.accounts.c.id)
                 ).scalar_one()
         except IntegrityError:
             raise AlreadyExists(f"account {name!r} already exists") from None
         return Account(account_id, name, password_hash)
+
+    @staticmethod
+    def _next_account_id(conn: Connection) -> int:
+        """A SQLite account id above every id in use or ever deleted (under the write lock)."""
+        highest = conn.scalar(select(func.coalesce(func.max(t.accounts.c.id), 0)))
+        deleted = conn.scalar(
+            select(t.hub_meta.c.value).where(t.hub_meta.c.key == _DELETED_ACCOUNT_ID)
+        )
+        return max(int(highest or 0), int(deleted or 0)) + 1
 
     def get_account(self, name: str) -> Account:
         """An account by name; NotFound if there is none."""
@@ -523,6 +545,108 @@ class SqlStore:
                 select(g.collection_id, g.can_read, g.can_write).where(g.account_id == account_id)
             ).all()
         return {cid: Rights(bool(r), bool(w)) for cid, r, w in rows}
+
+    def list_accounts(self) -> list[AccountSummary]:
+        """Every account by name, with counts of its tokens and grants; no secret."""
+        a, k, g = t.accounts.c, t.tokens.c, t.grants.c
+        tokens = select(func.count()).where(k.account_id == a.id).scalar_subquery()
+        grants = select(func.count()).where(g.account_id == a.id).scalar_subquery()
+        with self._read() as conn:
+            rows = conn.execute(
+                select(
+                    a.name, a.password_hash.is_not(None), tokens, a.identity_ref, grants, a.created
+                ).order_by(a.name)
+            ).all()
+        return [
+            AccountSummary(str(name), bool(has), int(nt), ref, int(ng), int(created))
+            for name, has, nt, ref, ng, created in rows
+        ]
+
+    def delete_account(self, name: str) -> None:
+        """Remove an account with its tokens, grants and statuses; what it posted stays.
+
+        Tokens and grants would go by ON DELETE CASCADE too; deleting them here as well
+        keeps that true on a SQLite connection opened without ``foreign_keys``.
+        """
+        a = t.accounts
+        with self._write() as conn, conn.begin():
+            account_id = conn.scalar(select(a.c.id).where(a.c.name == name))
+            if account_id is None:
+                raise NotFound(f"no account {name!r}")
+            conn.execute(delete(t.tokens).where(t.tokens.c.account_id == account_id))
+            conn.execute(delete(t.grants).where(t.grants.c.account_id == account_id))
+            conn.execute(delete(t.statuses).where(t.statuses.c.account_id == account_id))
+            conn.execute(delete(a).where(a.c.id == account_id))
+            if not self._postgresql:
+                self._remember_deleted_account_id(conn, account_id)
+
+    @staticmethod
+    def _remember_deleted_account_id(conn: Connection, account_id: int) -> None:
+        m = t.hub_meta
+        known = conn.scalar(select(m.c.value).where(m.c.key == _DELETED_ACCOUNT_ID))
+        if known is None:
+            conn.execute(insert(m).values(key=_DELETED_ACCOUNT_ID, value=str(account_id)))
+        elif int(known) < account_id:
+            conn.execute(
+                update(m).where(m.c.key == _DELETED_ACCOUNT_ID).values(value=str(account_id))
+            )
+
+    def list_tokens(self, account_name: str | None = None) -> list[TokenRecord]:
+        """The tokens of one account (NotFound if absent), or of all, oldest first."""
+        a, k = t.accounts.c, t.tokens.c
+        stmt = select(k.token_hash, a.name, k.label, k.created).join(
+            t.accounts, k.account_id == a.id
+        )
+        if account_name is not None:
+            self.get_account(account_name)
+            stmt = stmt.where(a.name == account_name)
+        with self._read() as conn:
+            rows = conn.execute(stmt.order_by(a.name, k.created, k.id)).all()
+        return [
+            TokenRecord(str(h)[:TOKEN_ID_LENGTH], str(n), label, int(created))
+            for h, n, label, created in rows
+        ]
+
+    def revoke_tokens(
+        self, account_name: str, label: str | None = None, token_id: str | None = None
+    ) -> int:
+        """Delete an account's tokens with this label, or this id (a prefix of the hash of
+        at least ``TOKEN_ID_LENGTH`` hex digits), or with neither every one; returns how many.
+
+        A revoked token is refused by the next request: bearer tokens are looked up on
+        every request, never cached. An id that fits several tokens revokes none
+        (AmbiguousName); an account without a matching token is NotFound.
+        """
+        account = self.get_account(account_name)
+        k = t.tokens
+        where = [k.c.account_id == account.id]
+        if label is not None:
+            where.append(k.c.label == label)
+        if token_id is not None:
+            if len(token_id) < TOKEN_ID_LENGTH or not all(
+                ch in "0123456789abcdef" for ch in token_id.lower()
+            ):
+                raise InvalidName(
+                    f"token id {token_id!r} must be at least {TOKEN_ID_LENGTH} hex digits"
+                )
+            prefix = token_id.lower()
+            where.append(func.substr(k.c.token_hash, 1, len(prefix)) == prefix)
+        with self._write() as conn, conn.begin():
+            matched = list(conn.scalars(select(k.c.id).where(*where)))
+            if token_id is not None and len(matched) > 1:
+                raise AmbiguousName(
+                    f"token id {token_id!r} fits {len(matched)} tokens of account "
+                    f"{account_name!r}: give more digits of it"
+                )
+            if not matched:
+                what = (
+                    f"labelled {label!r}" if label is not None
+                    else f"with id {token_id!r}" if token_id is not None
+                    else "at all"
+                )  # fmt: skip
+                raise NotFound(f"account {account_name!r} has no token {what}")
+            conn.execute(delete(k).where(k.c.id.in_(matched)))
+        return len(matched)
 
     # --- objects: write -----------------------------------------------------------------
 
