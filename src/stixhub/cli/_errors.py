@@ -33,7 +33,8 @@ EXIT_FAILED = 1
 EXIT_USAGE = 2
 """Bad usage or unreadable input: a wrong option, a name that does not exist, a broken file."""
 EXIT_AUTH = 3
-"""Authentication with a remote hub failed."""
+"""Access refused: a remote hub or source did not accept the credentials (401), or the
+account has no right to do this (403), or a certificate is not the pinned one."""
 EXIT_PARTIAL = 4
 """Partial success: some objects were refused while the others were stored."""
 

@@ -1,8 +1,9 @@
 """The ``stixhub`` entry point and its global options.
 
 Exit codes, by class (so cron jobs and playbooks can branch on them): 0 success, 1 the job
-failed, 2 bad usage or unreadable input, 3 authentication failed, 4 partial success (some
-objects of a push or a load were refused). Every error is one ``error: ...`` line on stderr;
+failed, 2 bad usage or unreadable input, 3 access refused (authentication failed, or no right
+to do this: a remote hub's 401 or 403), 4 partial success (some objects of a push or a load
+were refused). Every error is one ``error: ...`` line on stderr;
 ``cli/_errors.py`` maps the lower layers' errors to these codes.
 """
 

@@ -2,8 +2,9 @@
 
 The work is in ``stixhub.sync.run_sync``; this module picks the target, resolves the
 collection and prints. Exit codes: 0 done, 4 done but some objects were refused by the
-target, 3 authentication failed, 2 bad usage (unknown collection, a state file of another
-feed), 1 the server, the network or the target failed (run again: it resumes).
+target, 3 access refused (authentication failed or no right: 401, 403), 2 bad usage
+(unknown collection, a state file of another feed), 1 the server, the network or the target
+failed (run again: it resumes).
 """
 
 from pathlib import Path
