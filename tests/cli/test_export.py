@@ -228,6 +228,13 @@ class TestErrors:
         assert result.exit_code == 2
         assert message in one_line_error(result)
 
+    def test_missing_format_lists_the_formats(self) -> None:
+        """Without FORMAT the one error line names every format to choose from."""
+        result = run("export")
+        assert result.exit_code == 2
+        line = one_line_error(result)
+        assert "Choose from: zeek-intel, suricata, csv, plain, sigma, splunk, elastic, stix" in line
+
     @pytest.mark.parametrize(
         "source",
         ["/nonexistent/folder", "https://hub.example/api1/", "sqlite:///nonexistent.db#x"],

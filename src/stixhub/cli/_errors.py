@@ -91,6 +91,12 @@ def _one_line(text: str) -> str:
     return lines[0] if lines else "unknown error"
 
 
+def _joined(text: str) -> str:
+    """A usage message on one line: click puts the choices of a missing argument on lines
+    of their own, and the first line alone would end in an empty "Choose from:"."""
+    return " ".join(line.strip() for line in text.splitlines() if line.strip()) or "unknown error"
+
+
 def _exit(code: int, message: str) -> NoReturn:
     click.echo(f"error: {message}", err=True)
     sys.exit(code)
@@ -117,7 +123,7 @@ class HubGroup(click.Group):
             sys.exit(exc.exit_code)
         except click.UsageError as exc:
             hint = f" (see '{exc.ctx.command_path} --help')" if exc.ctx is not None else ""
-            _exit(exc.exit_code, _one_line(exc.format_message()) + hint)
+            _exit(exc.exit_code, _joined(exc.format_message()) + hint)
         except click.ClickException as exc:
             _exit(exc.exit_code, _one_line(exc.format_message()))
         except click.Abort:
