@@ -298,7 +298,7 @@ class TestDemoSightingsLoop:
         assert "0 sightings to report" not in first
         assert "400 matched, 0 sightings to report" in second
         assert "0 bundles delivered (0 objects), 0 waiting, 0 refused in part" in second
-        sent = first[first.index("1 bundles delivered (") :].split("(", 1)[1].split()[0]
+        sent = first[first.index("1 bundle delivered (") :].split("(", 1)[1].split()[0]
         try:
             assert demo_store.count_objects(SIGHTINGS) == int(sent)
         finally:

@@ -49,13 +49,16 @@ def sense(
     *args: str,
     source: str | None = None,
     input: str | None = None,
+    spool: bool = True,
     **env: str,
 ) -> Result:
     """Run ``stixhub sense`` in-process with the files (or ``source`` as --indicators), extra
-    arguments, and only the given STIXHUB_* credential variables."""
+    arguments, and only the given STIXHUB_* credential variables; ``spool=False`` leaves
+    the spool folder to its default."""
     argv = [
         "sense", "--indicators", source or str(files["indicators"]), "--log", str(HTTP_LOG),
-        "--identity", str(files["identity"]), "--spool", str(files["spool"]), *args,
+        "--identity", str(files["identity"]),
+        *(["--spool", str(files["spool"])] if spool else []), *args,
     ]  # fmt: skip
     names = ("USER", "PASSWORD", "TOKEN", "INDICATORS_USER", "INDICATORS_PASSWORD")
     clean: dict[str, str | None] = {**CLEAN_ENV, **{f"STIXHUB_{n}": None for n in names}}
@@ -82,8 +85,7 @@ class TestSenseCli:
         assert bundle["type"] == "bundle"
         types = {o["type"] for o in bundle["objects"]}
         assert {"marking-definition", "sighting", "observed-data", "domain-name"} <= types
-        assert list((files["spool"] / "outbox").iterdir()) == []
-        assert not (files["spool"] / "ledger.json").exists()
+        assert not files["spool"].exists()
         again = sense(files, "--dry-run")
         assert orjson.loads(again.stdout)["objects"][1:] != []  # still unreported
 
@@ -128,7 +130,9 @@ class TestSenseCli:
         collection = "0a1b2c3d-0000-4000-8000-000000000099"
         result = sense(files, "--report", url, collection, "--timeout", "2")
         assert result.exit_code == 1
-        assert "wait in" in one_line_error(result)
+        assert "; 1 bundle waits in" in one_line_error(result)
+        assert "1 indicator (0 refused)" in result.stdout
+        assert "0 bundles delivered (0 objects), 1 waiting" in result.stdout
         assert len(bundles(files["spool"] / "outbox")) == 1
         again = sense(files, "--report", url, collection, "--timeout", "2", "--json")
         assert again.exit_code == 1
@@ -168,6 +172,10 @@ class Recorder:
     context: ssl.SSLContext | None = None
     port: int = 0
     require: str | None = None
+    can_write: bool = True
+    """The sightings collection's ``can_write`` for the account."""
+    complete: bool = True
+    """Whether a push's status is complete at once (else pending, with --wait 0 it waits)."""
     seen: list[Seen] = field(default_factory=list)
     pushed: list[dict[str, Any]] = field(default_factory=list)
 
@@ -187,20 +195,31 @@ class Recorder:
         if path == base:
             return 200, {"title": "scripted", "versions": [TAXII], "max_content_length": 10**7}
         if path == f"{base}collections/":
-            listed = [(INTEL, "Intel"), (SIGHTINGS, "Sightings")]
+            listed = [
+                (INTEL, "Intel", None, True),
+                (SIGHTINGS, "Sightings", "sightings", self.can_write),
+            ]
             return 200, {
                 "collections": [
-                    {"id": cid, "title": title, "can_read": True, "can_write": True,
-                     "media_types": ["application/stix+json;version=2.1"]}
-                    for cid, title in listed
+                    {"id": cid, "title": title, "can_read": True, "can_write": can_write,
+                     "media_types": ["application/stix+json;version=2.1"],
+                     **({"alias": alias} if alias else {})}
+                    for cid, title, alias, can_write in listed
                 ]
             }  # fmt: skip
         if path == f"{base}collections/{INTEL}/objects/" and method == "GET":
             return 200, {"more": False, "objects": self.objects}
         if path == f"{base}collections/{SIGHTINGS}/objects/" and method == "POST":
             objects = orjson.loads(body)["objects"]
+            versions = [{"id": o["id"], "version": o.get("modified")} for o in objects]
+            if not self.complete:
+                return 202, {
+                    "id": "0a1b2c3d-0000-4000-8000-0000000000cd", "status": "pending",
+                    "total_count": len(objects), "success_count": 0, "failure_count": 0,
+                    "pending_count": len(objects), "pendings": versions,
+                }  # fmt: skip
             self.pushed.extend(objects)
-            successes = [{"id": o["id"], "version": o.get("modified")} for o in objects]
+            successes = versions
             return 202, {
                 "id": "0a1b2c3d-0000-4000-8000-0000000000cc", "status": "complete",
                 "total_count": len(objects), "success_count": len(objects),
@@ -354,16 +373,17 @@ class TestSourceCredentials:
         """A source that refuses the credentials exits 3 with one line, the token unprinted."""
         cert.require = "Bearer right-token"
         result = sense(
-            files, "--dry-run", "--indicators-token", "wrong-token", source=cert.collection_url
-        )
+            files, "--dry-run", "--indicators-token-stdin", source=cert.collection_url,
+            input="wrong-token\n",
+        )  # fmt: skip
         assert result.exit_code == 3
         assert "wrong-token" not in one_line_error(result)
-        assert (
-            sense(
-                files, "--dry-run", "--indicators-token", "right-token", source=cert.collection_url
-            ).exit_code
-            == 0
+        right = sense(
+            files, "--dry-run", "--indicators-token", "right-token", source=cert.collection_url
         )
+        assert right.exit_code == 0
+        assert "warning: --indicators-token: a token on the command line" in right.stderr
+        assert "right-token" not in right.output
 
     @pytest.mark.parametrize(
         ("args", "message"),
@@ -465,14 +485,14 @@ class TestTls:
     def test_report_pin_insecure_and_client_certificate(
         self, files: dict[str, Path], pki: Pki
     ) -> None:
-        """--report over HTTPS honours --pin-sha256 (a wrong one is exit 3 and the bundle
-        waits), --insecure with the right pin delivers, and --cert is presented."""
+        """--report over HTTPS honours --pin-sha256 (a wrong one is exit 3 and nothing is
+        spooled), --insecure with the right pin delivers, and --cert is presented."""
         with Recorder([INDICATOR], pki.context).running() as hub:
             args = ("--report", hub.url, SIGHTINGS, "--ca-bundle", pki.ca_file)
             wrong = sense(files, *args, "--pin-sha256", "ab" * 32)
             assert wrong.exit_code == 3
-            one_line_error(wrong)
-            assert len(bundles(files["spool"] / "outbox")) == 1
+            assert "nothing was spooled" in one_line_error(wrong)
+            assert bundles(files["spool"] / "outbox") == []
             assert hub.pushed == []
             right = sense(
                 files, "--report", hub.url, SIGHTINGS, "--insecure",
@@ -514,7 +534,7 @@ class TestSpooledDestination:
         assert "10.136.0.16" not in orjson.dumps(cert.pushed).decode()
         assert bundles(files["spool"] / "outbox") == [spooled]
         text = sense(files, "--report", cert.url, SIGHTINGS)
-        assert "1 bundles stay spooled for another hub or collection" in text.stdout
+        assert "1 bundle stays spooled for another hub or collection" in text.stdout
 
     def test_same_hub_under_a_stricter_policy_holds_the_bundle(
         self, files: dict[str, Path]
@@ -541,3 +561,232 @@ class TestSpooledDestination:
             assert allowed.exit_code == 0, allowed.output
             assert "10.136.0.16" in orjson.dumps(hub.pushed).decode()
             assert bundles(files["spool"] / "outbox") == []
+
+
+def outbox_files(files: dict[str, Path]) -> list[Path]:
+    outbox = files["spool"] / "outbox"
+    return bundles(outbox) if outbox.is_dir() else []
+
+
+def spool_command(files: dict[str, Path], *args: str) -> Result:
+    """Run ``stixhub sense-spool`` on the test's spool folder."""
+    sub, *rest = args
+    argv = ["sense-spool", sub, "--spool", str(files["spool"]), *rest]
+    return CliRunner().invoke(main, argv, env=CLEAN_ENV, catch_exceptions=False)
+
+
+class TestReportCollection:
+    """The report collection is checked before anything is spooled or marked reported."""
+
+    def test_unknown_collection_spools_nothing(self, files: dict[str, Path], hub: Recorder) -> None:
+        """A typo is exit 2, one line, the read summary printed, nothing spooled; the
+        corrected run (by alias) reports every sighting."""
+        typo = sense(files, "--report", hub.url, "sightingz")
+        assert typo.exit_code == 2
+        error = one_line_error(typo)
+        assert "'sightingz'" in error
+        assert "nothing was spooled" in error
+        assert f"{HTTP_LOG}: zeek-tsv, 407 events, 0 malformed lines" in typo.stdout
+        assert "28 sightings to report" in typo.stdout
+        assert outbox_files(files) == []
+        assert hub.pushed == []
+        fixed = sense(files, "--report", hub.url, "sightings", "--json")
+        assert fixed.exit_code == 0, fixed.output
+        summary = orjson.loads(fixed.stdout)
+        assert summary["sightings"] == 28
+        assert summary["delivery"]["delivered_bundles"] == 1
+        assert sum(o["type"] == "sighting" for o in hub.pushed) == 28
+
+    def test_collection_without_write_right_is_exit_3(
+        self, files: dict[str, Path], hub: Recorder
+    ) -> None:
+        """A collection the account may not write (can_write false) is exit 3 before
+        anything is spooled; with the right granted the next run reports everything."""
+        hub.can_write = False
+        refused = sense(files, "--report", hub.url, SIGHTINGS)
+        assert refused.exit_code == 3
+        assert "may not write" in one_line_error(refused)
+        assert outbox_files(files) == []
+        assert not [s for s in hub.seen if s.method == "POST"]
+        hub.can_write = True
+        granted = sense(files, "--report", hub.url, "Sightings", "--json")
+        assert granted.exit_code == 0, granted.output
+        assert orjson.loads(granted.stdout)["sightings"] == 28
+
+    def test_wrong_password_says_nothing_was_spooled(
+        self, files: dict[str, Path], hub: Recorder
+    ) -> None:
+        """Refused credentials: exit 3, the read summary, one line saying nothing was
+        spooled (and the password nowhere); the right password reports it all."""
+        hub.require = HUB_BASIC
+        args = ("--report", hub.url, SIGHTINGS, "--user", "sensor", "--password-stdin")
+        wrong = sense(files, *args, input="not-the-password\n")
+        assert wrong.exit_code == 3
+        error = one_line_error(wrong)
+        assert "401" in error
+        assert "nothing was spooled: the next run reports these sightings" in error
+        assert "not-the-password" not in wrong.output
+        assert f"{HTTP_LOG}: zeek-tsv, 407 events" in wrong.stdout
+        assert outbox_files(files) == []
+        right = sense(files, *args, "--json", input=HUB_PASSWORD + "\n")
+        assert right.exit_code == 0, right.output
+        assert orjson.loads(right.stdout)["delivery"]["delivered_bundles"] == 1
+
+    def test_id_alias_and_title_name_one_destination(self, files: dict[str, Path]) -> None:
+        """Spooled by title while the hub was down, by id while it could not finish: the
+        record of the reachable run holds the collection's id, and a run naming the
+        collection by alias delivers both."""
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/{ROOT}/"
+        down = sense(files, "--report", url, "Sightings", "--timeout", "2")
+        assert down.exit_code == 1
+        files["indicators"].write_bytes(
+            orjson.dumps({"type": "bundle", "id": "bundle--0a1b2c3d-0000-4000-8000-000000000001",
+                          "objects": [INDICATOR, INTERNAL_INDICATOR]})
+        )  # fmt: skip
+        with Recorder([], port=port, complete=False).running() as hub:
+            busy = sense(files, "--report", url, "sightings", "--wait", "0")
+            assert busy.exit_code == 1
+            assert "2 bundles wait in" in one_line_error(busy)
+            records = [
+                p.with_name(p.name[: -len(".json")] + ".to.json") for p in outbox_files(files)
+            ]
+            collections = [orjson.loads(r.read_bytes())["collection"] for r in records]
+            assert collections == ["Sightings", SIGHTINGS]  # as named while down; the id
+            hub.complete = True
+            done = sense(files, "--report", url, "sightings", "--json")
+            assert done.exit_code == 0, done.output
+            delivery = orjson.loads(done.stdout)["delivery"]
+            assert delivery["delivered_bundles"] == 2
+            assert delivery["other_destination_bundles"] == 0
+            assert outbox_files(files) == []
+
+
+class TestSenseSpool:
+    """``stixhub sense-spool``: list, retarget and drop what waits in the outbox."""
+
+    def test_stranded_bundle_is_retargeted_and_delivered(self, files: dict[str, Path]) -> None:
+        """A typo while the hub was down strands a bundle; listed, retargeted to the right
+        collection, the next run delivers it."""
+        port = free_port()
+        url = f"http://127.0.0.1:{port}/{ROOT}/"
+        assert sense(files, "--report", url, "sightingz", "--timeout", "2").exit_code == 1
+        (stranded,) = outbox_files(files)
+        with Recorder([], port=port).running() as hub:
+            fixed = sense(files, "--report", url, "sightings")
+            assert fixed.exit_code == 0, fixed.output
+            assert "0 sightings to report" in fixed.stdout
+            assert "1 bundle stays spooled for another hub or collection" in fixed.stdout
+            listed = spool_command(files, "list")
+            assert listed.exit_code == 0
+            assert listed.stdout == f"{stranded.name}: {url} sightingz (share external)\n"
+            bundle_id = stranded.name[13:-5]
+            retargeted = spool_command(files, "retarget", bundle_id, "--to", url, "sightings")
+            assert retargeted.exit_code == 0, retargeted.output
+            assert "sightings (share external)" in retargeted.stdout
+            sent = sense(files, "--report", url, "sightings", "--json")
+            assert sent.exit_code == 0, sent.output
+            assert orjson.loads(sent.stdout)["delivery"]["delivered_bundles"] == 1
+            assert sum(o["type"] == "sighting" for o in hub.pushed) == 28
+        assert outbox_files(files) == []
+        assert spool_command(files, "list", "--json").stdout.strip() == "[]"
+
+    def test_drop_and_unknown_names(self, files: dict[str, Path]) -> None:
+        """An unknown bundle name is exit 2 and changes nothing; drop removes the bundle
+        and its record."""
+        url = f"http://127.0.0.1:{free_port()}/{ROOT}/"
+        assert sense(files, "--report", url, "sightingz", "--timeout", "2").exit_code == 1
+        (stranded,) = outbox_files(files)
+        unknown = spool_command(files, "drop", stranded.name, "bundle--nope")
+        assert unknown.exit_code == 2
+        assert "bundle--nope" in one_line_error(unknown)
+        assert outbox_files(files) == [stranded]
+        listed = orjson.loads(spool_command(files, "list", "--json").stdout)
+        assert listed[0]["destination"]["collection"] == "sightingz"
+        dropped = spool_command(files, "drop", stranded.name)
+        assert dropped.exit_code == 0
+        assert list((files["spool"] / "outbox").iterdir()) == []
+
+    def test_list_of_a_missing_spool_creates_nothing(self, tmp_path: Path) -> None:
+        """Listing a spool folder that was never used prints nothing and creates nothing."""
+        folder = tmp_path / "never"
+        listed = spool_command({"spool": folder}, "list")
+        assert listed.exit_code == 0
+        assert listed.stdout == ""
+        assert not folder.exists()
+
+
+class TestDryRunWritesNothing:
+    def test_default_spool_is_not_created(self, files: dict[str, Path], tmp_path: Path) -> None:
+        """A dry run with the default spool folder under a fresh HOME and XDG_STATE_HOME
+        creates no file or folder; it reads a ledger that exists."""
+        home, state = tmp_path / "home", tmp_path / "state"
+        home.mkdir()
+        state.mkdir()
+        for env in ({"HOME": str(home)}, {"HOME": str(home), "XDG_STATE_HOME": str(state)}):
+            result = sense(files, "--dry-run", spool=False, **env)
+            assert result.exit_code == 0, result.output
+            assert list(home.iterdir()) == []
+            assert list(state.iterdir()) == []
+        url = f"http://127.0.0.1:{free_port()}/{ROOT}/"
+        spooled = sense(files, "--report", url, SIGHTINGS, "--timeout", "2")
+        assert spooled.exit_code == 1
+        before = sorted(p.name for p in files["spool"].rglob("*"))
+        again = sense(files, "--dry-run", "--json")
+        assert again.exit_code == 0
+        assert again.stdout == ""  # the ledger says everything was reported
+        assert sorted(p.name for p in files["spool"].rglob("*")) == before
+
+
+class TestTokens:
+    """Tokens from standard input, and a warning for one in argv."""
+
+    def test_token_stdin_for_the_hub_and_the_source(
+        self, files: dict[str, Path], cert: Recorder, hub: Recorder
+    ) -> None:
+        """--token-stdin reaches the hub, --indicators-token-stdin the source, no warning."""
+        hub.require = "Bearer hub-token"
+        result = sense(
+            files, "--report", hub.url, SIGHTINGS, "--token-stdin",
+            source=cert.collection_url, input="hub-token\n",
+            STIXHUB_INDICATORS_TOKEN="cert-token",
+        )  # fmt: skip
+        assert result.exit_code == 0, result.output
+        assert result.stderr == ""
+        assert hub.authorizations() == {"Bearer hub-token"}
+        assert cert.authorizations() == {"Bearer cert-token"}
+        source = sense(
+            files, "--dry-run", "--indicators-token-stdin", source=cert.collection_url,
+            input="cert-token-2\n",
+        )  # fmt: skip
+        assert source.exit_code == 0, source.output
+        assert "Bearer cert-token-2" in cert.authorizations()
+
+    def test_token_argument_warns(self, files: dict[str, Path], hub: Recorder) -> None:
+        """--token works and says once that argv shows in ps."""
+        result = sense(files, "--report", hub.url, SIGHTINGS, "--token", "hub-token")
+        assert result.exit_code == 0, result.output
+        assert result.stderr.splitlines() == [
+            "warning: --token: a token on the command line shows in ps and shell history; "
+            "use --token-stdin or STIXHUB_TOKEN"
+        ]
+
+    @pytest.mark.parametrize(
+        ("args", "message"),
+        [
+            (["--token-stdin", "--indicators-token-stdin"], "cannot both read standard input"),
+            (["--token-stdin", "--indicators-password-stdin", "--indicators-user", "r"],
+             "cannot both read standard input"),
+            (["--token-stdin", "--token", "t"], "give one of --token and --token-stdin"),
+            (["--indicators-token-stdin", "--indicators-token", "t"],
+             "give one of --indicators-token and --indicators-token-stdin"),
+        ],
+    )  # fmt: skip
+    def test_bad_token_options(
+        self, files: dict[str, Path], cert: Recorder, args: list[str], message: str
+    ) -> None:
+        """Two readers of standard input, or a token both ways, are exit 2; nothing is read."""
+        result = sense(files, "--dry-run", *args, source=cert.collection_url, input="t\n")
+        assert result.exit_code == 2
+        assert message in one_line_error(result)
+        assert cert.seen == []

@@ -237,3 +237,42 @@ class TestDestination:
             deliver(spool, Hub(refuse=True), HUB, POLICY)
             assert list(spool.outbox.iterdir()) == []
             assert (spool.refused / refused.record.name).exists()
+
+
+class TestRetarget:
+    """A waiting bundle named by another name of its collection, sent elsewhere, dropped."""
+
+    def test_other_names_of_the_collection_are_the_same_place(self, tmp_path: Path) -> None:
+        """A bundle spooled under the collection's alias goes to a run naming it by id when
+        the alias is one of the collection's names, and not otherwise."""
+        by_id = Destination.make("https://hub.example/api1/", "0a1b-id", POLICY)
+        hub = Hub()
+        with Spool(tmp_path) as spool:
+            spool.put(*bundle(1), HUB)  # "sightings"
+            kept = deliver(spool, hub, by_id, POLICY)
+            assert (kept.delivered, kept.elsewhere) == ([], 1)
+            sent = deliver(spool, hub, by_id, POLICY, names=frozenset({"sightings"}))
+            assert sent.delivered == [bundle(1)[0]]
+
+    def test_retarget_keeps_the_policy_and_drop_removes(self, tmp_path: Path) -> None:
+        """Retargeting rewrites only the record's hub and collection; find names bundles by
+        id or file name; drop removes bundle and record."""
+        wrong = Destination.make("https://hub.example/api1/", "sightingz", POLICY)
+        with Spool(tmp_path) as spool:
+            first = spool.put(*bundle(1), wrong)
+            second = spool.put(*bundle(2), wrong)
+            assert spool.find([first.bundle_id, second.path.name, "bundle--x"]) == [first, second]
+            moved = spool.retarget(first, wrong.to("HTTPS://Hub.example/api1", "sightings"))
+            assert moved.destination == HUB
+            assert spool.pending()[0].destination == HUB
+            spool.drop(second)
+            assert not second.path.exists()
+            assert not second.record.exists()
+            assert deliver(spool, Hub(), HUB, POLICY).delivered == [first.bundle_id]
+
+    def test_ledger_read_without_the_spool_creates_nothing(self, tmp_path: Path) -> None:
+        """What a dry run does: the ledger of a folder that does not exist is empty, and
+        reading it creates nothing."""
+        folder = tmp_path / "none"
+        assert Spool(folder).ledger().changes(0) == []
+        assert not folder.exists()

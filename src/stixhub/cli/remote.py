@@ -16,7 +16,7 @@ import functools
 import os
 import sys
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -59,11 +59,13 @@ __all__ = [
     "client_errors",
     "connection_options",
     "credentials",
+    "find_collection",
     "open_client",
     "progress",
     "remote_failure",
     "remote_options",
     "resolve_collection",
+    "token_from_stdin",
     "warn_insecure",
     "warn_token_argument",
 ]
@@ -301,7 +303,7 @@ def remote_options(command: F) -> F:
     ) -> Any:
         argv_token = token is not None and not token_stdin
         if token_stdin:
-            token = _token_from_stdin(token, password_stdin)
+            token = token_from_stdin(token, password_stdin)
         auth = credentials(user, password_stdin, token, cert, key)
         if argv_token:
             warn_token_argument()
@@ -317,22 +319,24 @@ def remote_options(command: F) -> F:
     return click.argument("url")(decorated)  # type: ignore[no-any-return]
 
 
-def _token_from_stdin(token: str | None, password_stdin: bool) -> str:
+def token_from_stdin(token: str | None, password_stdin: bool, prefix: str = "") -> str:
+    """The token of ``--{prefix}token-stdin``: the first line of standard input."""
+    opt = f"--{prefix}"
     if token:
-        raise BadInput("give one of --token and --token-stdin")
+        raise BadInput(f"give one of {opt}token and {opt}token-stdin")
     if password_stdin:
-        raise BadInput("--token-stdin and --password-stdin both read standard input")
+        raise BadInput(f"{opt}token-stdin and {opt}password-stdin both read standard input")
     read = sys.stdin.readline().strip()
     if not read:
-        raise BadInput("--token-stdin read no token from standard input")
+        raise BadInput(f"{opt}token-stdin read no token from standard input")
     return read
 
 
-def warn_token_argument(flag: str = "--token") -> None:
+def warn_token_argument(prefix: str = "", env_prefix: str = "STIXHUB_") -> None:
     """Say on stderr that a secret on the command line is not kept secret."""
     click.echo(
-        f"warning: {flag}: a token on the command line shows in ps and shell history; "
-        "use --token-stdin or STIXHUB_TOKEN",
+        f"warning: --{prefix}token: a token on the command line shows in ps and shell "
+        f"history; use --{prefix}token-stdin or {env_prefix}TOKEN",
         err=True,
     )
 
@@ -366,6 +370,12 @@ def resolve_collection(client: TaxiiClient, key: str, api_root: str) -> Collecti
     """A collection by id, else by alias, else by title; bad usage if none or ambiguous."""
     with client_errors():
         collections = client.collections(api_root)
+    return find_collection(collections, key, api_root)
+
+
+def find_collection(collections: Sequence[Collection], key: str, api_root: str) -> Collection:
+    """``resolve_collection`` in a list already fetched (a caller that also needs the other
+    names one collection goes by)."""
     for attribute in ("id", "alias", "title"):
         found = [c for c in collections if getattr(c, attribute) == key]
         if len(found) == 1:

@@ -7,7 +7,8 @@ refused in part is set aside in ``refused/`` with its status, and reported; send
 would only be refused again. Credentials the hub refuses (401/403) and a collection it does
 not know stop the run with the client's typed error; the bundle stays in the outbox.
 
-Only bundles built for this run's destination (the same hub URL and collection) are sent;
+Only bundles built for this run's destination (the same hub URL and collection, by its id
+or, for a bundle spooled while the hub was down, by the alias or title it was given) are sent;
 the others stay in the outbox for a run that names theirs, and are counted. Before a bundle
 is sent, the privacy check runs again with this run's policy, and a bundle built to share
 more than this run allows (``all`` when this run says ``external``) is not sent: a bundle
@@ -19,6 +20,7 @@ objects are versions the hub already holds (same id, same ``modified``).
 """
 
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -97,10 +99,17 @@ def _status_record(results: Sequence[ObjectOutcome]) -> dict[str, Any]:
     }
 
 
-def for_destination(spool: Spool, destination: Destination) -> tuple[list[Pending], int]:
-    """The outbox's bundles built for ``destination`` (oldest first) and how many are not."""
+def for_destination(
+    spool: Spool, destination: Destination, names: AbstractSet[str] = frozenset()
+) -> tuple[list[Pending], int]:
+    """The outbox's bundles built for ``destination`` (oldest first) and how many are not;
+    ``names`` are the other names of its collection (see ``Destination.same_place``)."""
     queue = spool.pending()
-    mine = [p for p in queue if p.destination is not None and p.destination.same_place(destination)]
+    mine = [
+        p
+        for p in queue
+        if p.destination is not None and p.destination.same_place(destination, names)
+    ]
     return mine, len(queue) - len(mine)
 
 
@@ -125,11 +134,13 @@ def deliver(
     destination: Destination,
     policy: PrivacyPolicy,
     *,
+    names: AbstractSet[str] = frozenset(),
     on_bundle: Callable[[Pending, Sequence[ObjectOutcome]], None] | None = None,
 ) -> Delivery:
-    """Push the outbox's bundles for ``destination`` in order, each checked again with
-    ``policy``; see the module docstring for what stays."""
-    queue, elsewhere = for_destination(spool, destination)
+    """Push the outbox's bundles for ``destination`` (or for ``names``, its collection's
+    other names) in order, each checked again with ``policy``; see the module docstring for
+    what stays."""
+    queue, elsewhere = for_destination(spool, destination, names)
     delivery = Delivery(elsewhere=elsewhere)
     for index, pending in enumerate(queue):
         try:

@@ -39,6 +39,7 @@ import re
 import tempfile
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -336,9 +337,10 @@ def policy_digest(policy: PrivacyPolicy) -> str:
 class Destination:
     """Where a bundle was built to go and under which privacy policy.
 
-    ``url`` and ``collection`` are compared as the user gave them (the URL normalised by
-    ``_normal_url``), not as the hub resolves them: the bundle is spooled while the hub may
-    be down, so that is all that is known.
+    ``collection`` is the collection's id when the hub was reachable as the bundle was
+    spooled (the run resolved the id, alias or title given), else the name as given: the hub
+    was down, so that is all that is known; ``same_place`` then takes the other names the
+    collection goes by. ``url`` is normalised by ``_normal_url``.
     """
 
     url: str
@@ -352,9 +354,17 @@ class Destination:
         """The destination of a run reporting to ``url``/``collection`` under ``policy``."""
         return cls(_normal_url(url), collection, policy.share, policy_digest(policy))
 
-    def same_place(self, other: "Destination") -> bool:
-        """Whether both name the same hub URL and collection (policies aside)."""
-        return (self.url, self.collection) == (other.url, other.collection)
+    def same_place(self, other: "Destination", names: AbstractSet[str] = frozenset()) -> bool:
+        """Whether both name the same hub URL and collection (policies aside); ``names`` are
+        the other names (alias, title) that ``other``'s collection is known by."""
+        return self.url == other.url and (
+            self.collection == other.collection or self.collection in names
+        )
+
+    def to(self, url: str, collection: str) -> "Destination":
+        """The same bundle sent elsewhere: the share mode and policy it was built under stay
+        (so the sending run's policy still checks it)."""
+        return Destination(_normal_url(url), collection, self.share, self.policy)
 
     def shares_no_more_than(self, share: ShareMode) -> bool:
         """Whether the bundle shares no more than ``share`` allows (none < external < all)."""
@@ -440,7 +450,8 @@ class Spool:
             self._lock = None
 
     def ledger(self) -> Ledger:
-        """The ledger of this folder."""
+        """The ledger of this folder; works unlocked and creates nothing (a dry run reads it
+        without entering the spool)."""
         return Ledger.load(self.folder / "ledger.json")
 
     def pending(self) -> list[Pending]:
@@ -477,6 +488,26 @@ class Spool:
         """Remove a bundle the hub stored whole, then its record."""
         pending.path.unlink(missing_ok=True)
         pending.record.unlink(missing_ok=True)
+
+    def find(self, names: Iterable[str]) -> list[Pending]:
+        """The waiting bundles named by bundle id or file name, in outbox order."""
+        wanted = set(names)
+        return [p for p in self.pending() if {p.bundle_id, p.path.name} & wanted]
+
+    def retarget(self, pending: Pending, destination: Destination) -> Pending:
+        """Give a waiting bundle another destination record (replaced atomically)."""
+        try:
+            _write_atomic(pending.record, destination.to_json())
+        except OSError as exc:
+            raise SpoolError(f"cannot write to the outbox {self.outbox}: {exc}") from None
+        return Pending(pending.path, pending.bundle_id, destination)
+
+    def drop(self, pending: Pending) -> None:
+        """Remove a waiting bundle unsent (a person's decision), then its record."""
+        try:
+            self.delivered(pending)
+        except OSError as exc:
+            raise SpoolError(f"cannot remove {pending.path}: {exc}") from None
 
     def set_aside(self, pending: Pending, status: Mapping[str, Any]) -> Path:
         """Move a partly refused bundle to ``refused/`` with the status that refused it."""
