@@ -14,10 +14,19 @@ The hub's are used for the source only when the source has the hub's origin (sch
 and port): a consumer reading a CERT's feed never sends the sector hub's password to the
 CERT.
 
+``--token-stdin`` and ``--indicators-token-stdin`` read a token from standard input (one
+option at most reads it); a token in argv works but warns, as ``stixhub poll`` does.
+
+The report collection is resolved and its ``can_write`` checked before anything is spooled
+or marked reported: a wrong collection or refused credentials leave nothing behind, so the
+corrected run reports the same sightings. Only a hub that cannot be reached gets the bundle
+spooled unchecked; ``stixhub sense-spool`` lists, retargets or drops what waits.
+
 Exit codes: 0 every report is at the hub (or there was nothing to report, or a dry run);
 1 the hub could not be reached or the spool could not be used (the reports wait in the
-spool for the next run); 2 bad usage or unreadable input; 3 the hub or the indicator source
-refused the credentials; 4 the hub refused some objects (the bundle is kept in
+spool for the next run); 2 bad usage or unreadable input, or a report collection the hub does
+not list; 3 the hub or the indicator source refused the credentials, or the account may not
+write the report collection; 4 the hub refused some objects (the bundle is kept in
 ``SPOOL/refused/``), or bundles for this hub stay spooled because this run's privacy policy
 does not allow them.
 """
