@@ -193,7 +193,7 @@ class TestSightingsLoop:
         loop.server.stop()
         down = loop.sense(HTTP_LOG, SSL_LOG)
         assert down.returncode == 1, down.stderr
-        assert "wait in" in down.stderr
+        assert "1 bundle waits in" in down.stderr
         outbox = loop.work / "spool" / "outbox"
         assert len(list(outbox.glob("*-bundle--*[0-9a-f].json"))) == 1  # and its .to.json
         both = _expected(HTTP_LOG, SSL_LOG)
