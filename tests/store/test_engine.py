@@ -7,12 +7,15 @@ from sqlalchemy import text
 
 from stixhub.store import SqlStore, make_engine
 from stixhub.store._sql import _engine
+from tests.conftest import empty_postgres
 
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
 def pg_store(postgres_base_url: str) -> Iterator[SqlStore]:
+    """A one-connection store on the shared test schema, emptied first (other tests fill it)."""
+    empty_postgres(postgres_base_url)
     store = SqlStore(make_engine(postgres_base_url, pool_size=1, max_overflow=0))
     yield store
     store.close()
