@@ -39,9 +39,9 @@ class TestNetworks:
     )
     def test_ipv4_refused(self, value: str, reason: str) -> None:
         """The reviewer's 0.0.0.0/0 and 10.1.2.3/0, and a network with host bits, in every
-        list format and Suricata: nothing written, the reason counted."""
+        list format, Suricata and the Sigma formats: nothing written, the reason counted."""
         ind = indicator(f"[ipv4-addr:value = '{value}']")
-        for fmt in ("zeek-intel", "plain", "csv", "suricata"):
+        for fmt in ("zeek-intel", "plain", "csv", "suricata", "sigma", "splunk", "elastic"):
             out = export(fmt, [ind], Filters(at=NOW))
             assert out.exported == 0, fmt
             assert out.skipped == {f"ipv4-addr:value '{value}': {reason}": 1}, fmt
@@ -76,6 +76,73 @@ class TestNetworks:
         assert out.skipped == {
             "value left out: ipv4-addr:value '0.0.0.0/0': network wider than /8 (IPv4)": 1
         }
+
+
+class TestSigmaNetworks:
+    """The Sigma formats refuse the networks the list formats refuse, as whole rules."""
+
+    SIGMA_FORMATS = ("sigma", "splunk", "elastic")
+
+    def test_issubset_any_address_is_no_rule(self) -> None:
+        """The issue's feed line, [ipv4-addr:value ISSUBSET '0.0.0.0/0'], becomes no rule
+        matching every event in any Sigma format, and the reason is counted."""
+        ind = indicator("[ipv4-addr:value ISSUBSET '0.0.0.0/0']")
+        for fmt in self.SIGMA_FORMATS:
+            out = export(fmt, [ind], Filters(at=NOW))
+            assert out.exported == 0, fmt
+            assert out.files == {next(iter(out.files)): b""}, fmt
+            assert out.skipped == {
+                "ipv4-addr:value '0.0.0.0/0': network wider than /8 (IPv4)": 1
+            }, fmt
+
+    def test_wide_network_in_an_or_skips_the_whole_rule(self) -> None:
+        """A rule stands for its whole pattern: one refused network in an OR, an IN list or
+        under an AND refuses the rule; the other indicator is still exported."""
+        refused = [
+            indicator("[ipv4-addr:value = '0.0.0.0/0' OR ipv4-addr:value = '203.0.113.5']", 1),
+            indicator("[ipv4-addr:value IN ('192.0.2.0/24', '::/0')]", 2),
+            indicator(
+                "[(ipv6-addr:value ISSUBSET '2001:db8::/31' OR ipv6-addr:value = '2001:db8::1')"
+                " AND ipv6-addr:value = '2001:db8::2']",
+                3,
+            ),
+        ]
+        kept = indicator("[ipv4-addr:value = '192.0.2.0/24']", 4)
+        for fmt in self.SIGMA_FORMATS:
+            out = export(fmt, [*refused, kept], Filters(at=NOW))
+            assert out.exported == 1, fmt
+            data = b"".join(out.files.values()).decode()
+            assert kept["id"] in data, fmt
+            assert "0.0.0.0/0" not in data, fmt
+            assert "203.0.113.5" not in data, fmt
+            assert out.skipped == {
+                "ipv4-addr:value '0.0.0.0/0': network wider than /8 (IPv4)": 1,
+                "ipv4-addr:value '::/0' is not an IPv4 address or network": 1,
+                "ipv6-addr:value '2001:db8::/31': network wider than /32 (IPv6)": 1,
+            }, fmt
+
+    def test_floor_is_configurable(self) -> None:
+        """--min-prefix4/6 move the floor for Sigma as for lists; 0 allows every network."""
+        ind = indicator("[ipv4-addr:value = '10.0.0.0/8' OR ipv6-addr:value = '2001:db8::/32']")
+        assert export("sigma", [ind], Filters(at=NOW)).exported == 1
+        out = export("splunk", [ind], Filters(at=NOW, min_prefix4=9))
+        assert out.skipped == {"ipv4-addr:value '10.0.0.0/8': network wider than /9 (IPv4)": 1}
+        out = export("elastic", [ind], Filters(at=NOW, min_prefix6=48))
+        assert out.skipped == {"ipv6-addr:value '2001:db8::/32': network wider than /48 (IPv6)": 1}
+        wide = indicator("[ipv4-addr:value ISSUBSET '0.0.0.0/0']")
+        out = export("sigma", [wide], Filters(at=NOW, min_prefix4=0))
+        assert out.exported == 1
+        assert b"ipv4|cidr: 0.0.0.0/0" in out.files["stixhub-sigma.yml"]
+
+    def test_malformed_network_is_counted_not_raised(self) -> None:
+        """A CIDR that is no network (prefix too long) is a counted skip, not pySigma's
+        exception escaping the export."""
+        ind = indicator("[ipv4-addr:value ISSUBSET '10.0.0.0/33']")
+        for fmt in self.SIGMA_FORMATS:
+            out = export(fmt, [ind], Filters(at=NOW))
+            assert out.skipped == {
+                "ipv4-addr:value '10.0.0.0/33' is not an IPv4 address or network": 1
+            }, fmt
 
 
 class TestStaleFiles:

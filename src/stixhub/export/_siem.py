@@ -33,7 +33,7 @@ from stixhub.export._model import (
     Selected,
     Selection,
 )
-from stixhub.export._sigma import SigmaSkip, build_rule, rule_document
+from stixhub.export._sigma import NetworkRefused, SigmaSkip, build_rule, rule_document
 
 __all__ = [
     "CIM_FIELDS",
@@ -108,9 +108,18 @@ def _rules(
             skipped[UNSELECTED_TYPE] += 1
             continue
         try:
-            out.append((selected, build_rule(selected, cased=cased)))
+            rule = build_rule(
+                selected,
+                cased=cased,
+                min_prefix4=selection.min_prefix4,
+                min_prefix6=selection.min_prefix6,
+            )
+        except NetworkRefused as refused:  # counted as the list formats count it
+            skipped[str(refused)] += 1
         except SigmaSkip as skip:
             skipped[f"no Sigma form: {skip}"] += 1
+        else:
+            out.append((selected, rule))
     return out
 
 
@@ -119,7 +128,12 @@ def export_sigma(selection: Selection, options: ExportOptions) -> ExportOutput:
     del options
     skipped: Counter[str] = Counter(selection.skipped)
     rules = _rules(selection, skipped, cased=True)
-    documents = [rule_document(selected) for selected, _ in rules]
+    documents = [
+        rule_document(
+            selected, min_prefix4=selection.min_prefix4, min_prefix6=selection.min_prefix6
+        )
+        for selected, _ in rules
+    ]
     text = yaml.safe_dump_all(documents, allow_unicode=True, sort_keys=False)
     return ExportOutput({"stixhub-sigma.yml": text.encode()}, len(rules), skipped)
 

@@ -8,7 +8,11 @@ object paths (``FIELDS``; docs/exports.md), mapped to ECS or Splunk CIM by the p
 * ``=`` and ``IN``: the value, with Sigma's wildcards ``*`` ``?`` and ``\\`` escaped so the
   value is matched literally; numbers stay numbers;
 * a CIDR value of ``ipv4-addr:value`` / ``ipv6-addr:value`` (with ``=`` or ``ISSUBSET``):
-  the ``cidr`` modifier, a range match, never a string equality (``_observables``);
+  the ``cidr`` modifier, a range match, never a string equality (``_observables``). The
+  list formats' rule holds here too (``NetworkRefused``): a network wider than the floor or
+  with host bits set refuses the whole rule, since a feed's ``0.0.0.0/0`` would become a
+  SIEM rule firing on every event, and dropping just that comparison would change what an
+  AND around it means;
 * ``LIKE``: ``%`` becomes ``*``, ``_`` becomes ``?``, and a literal ``*``, ``?`` or ``\\``
   is escaped, so the rule matches exactly what SQL LIKE matches, no implicit wildcards;
 * ``cased`` (``sigma`` format only): STIX compares strings case-sensitively and Sigma does
@@ -38,7 +42,7 @@ from sigma.rule import (
 from sigma.types import SigmaNumber, SigmaString
 
 from stixhub.export._model import Selected
-from stixhub.export._observables import hash_algorithm
+from stixhub.export._observables import MIN_PREFIX4, MIN_PREFIX6, classify, hash_algorithm
 from stixhub.stix.patterns import (
     BoolExpression,
     Comparison,
@@ -53,6 +57,7 @@ from stixhub.stix.patterns._decompose import entries_of
 __all__ = [
     "FIELDS",
     "LOGSOURCE",
+    "NetworkRefused",
     "SigmaSkip",
     "build_rule",
     "like_to_sigma",
@@ -90,6 +95,11 @@ class SigmaSkip(Exception):
     """Raised inside ``build_rule`` when a pattern has no faithful Sigma form; says why."""
 
 
+class NetworkRefused(SigmaSkip):
+    """Raised inside ``build_rule`` when a CIDR is one the list formats refuse too (wider
+    than the floor, host bits set, no network); its text is the list formats' reason."""
+
+
 def sigma_literal(text: str) -> str:
     """Sigma string text that matches ``text`` exactly: wildcards and ``\\`` escaped."""
     return "".join("\\" + c if c in _SIGMA_SPECIAL else c for c in text)
@@ -118,6 +128,8 @@ def field_of(entry: Entry) -> str | None:
 @dataclass
 class _Builder:
     cased: bool
+    min_prefix4: int = MIN_PREFIX4
+    min_prefix6: int = MIN_PREFIX6
     selections: dict[str, SigmaDetection] = field(default_factory=dict)
     texts: dict[str, dict[str, Any]] = field(default_factory=dict)
 
@@ -147,6 +159,10 @@ class _Builder:
         if op == "LIKE":
             raw = [like_to_sigma(str(texts[0]))]
         elif is_ip and all(isinstance(t, str) and "/" in t for t in texts):
+            for network in entries:
+                refusal = classify(network, self.min_prefix4, self.min_prefix6)
+                if isinstance(refusal, str):
+                    raise NetworkRefused(refusal)
             modifiers.append(SigmaCIDRModifier)
             raw = [str(t) for t in texts]
         elif is_ip and any(isinstance(t, str) and "/" in t for t in texts):
@@ -207,27 +223,37 @@ class _Builder:
         raise SigmaSkip(f"qualifier {type(getattr(node, 'qualifier', node)).__name__.upper()}")
 
 
-def build_rule(selected: Selected, *, cased: bool) -> SigmaRule:
-    """The Sigma rule of one indicator; ``SigmaSkip`` says why there is none."""
-    return _build(selected, cased=cased)[0]
+def build_rule(
+    selected: Selected,
+    *,
+    cased: bool,
+    min_prefix4: int = MIN_PREFIX4,
+    min_prefix6: int = MIN_PREFIX6,
+) -> SigmaRule:
+    """The Sigma rule of one indicator; ``SigmaSkip`` says why there is none.
+
+    ``min_prefix4`` / ``min_prefix6`` are the export's CIDR floor (``Selection``).
+    """
+    return _build(selected, _Builder(cased, min_prefix4, min_prefix6))[0]
 
 
-def rule_document(selected: Selected) -> dict[str, Any]:
+def rule_document(
+    selected: Selected, *, min_prefix4: int = MIN_PREFIX4, min_prefix6: int = MIN_PREFIX6
+) -> dict[str, Any]:
     """The rule (with ``cased``) as the dict written to YAML.
 
     The detection is written from the texts the rule was built from: pySigma 1.5's
     ``to_dict`` writes a literal backslash before a wildcard, or two backslashes, so that
     they read back as something else.
     """
-    rule, builder = _build(selected, cased=True)
+    rule, builder = _build(selected, _Builder(True, min_prefix4, min_prefix6))
     document = rule.to_dict()
     condition = document["detection"]["condition"]
     document["detection"] = {**builder.texts, "condition": condition}
     return document
 
 
-def _build(selected: Selected, *, cased: bool) -> tuple[SigmaRule, _Builder]:
-    builder = _Builder(cased)
+def _build(selected: Selected, builder: _Builder) -> tuple[SigmaRule, _Builder]:
     parts = builder.observation(selected.pattern.root)
     condition = " or ".join(parts)
     ind = selected.indicator
