@@ -109,6 +109,7 @@ class TestSenseCli:
             (["--tlp", "amber+strict", "--tlp-version", "1.0"], "TLP 1.0"),
             (["--private-range", "10.0.0.0/99"], "address range"),
             (["--own-domain", "a b"], "domain"),
+            (["--max-line-bytes", "0"], "--max-line-bytes"),
         ],
     )
     def test_bad_options(self, files: dict[str, Path], args: list[str], message: str) -> None:
@@ -116,6 +117,30 @@ class TestSenseCli:
         result = sense(files, "--dry-run", *args)
         assert result.exit_code == 2
         assert message in one_line_error(result)
+
+    def test_max_line_bytes(self, files: dict[str, Path], tmp_path: Path) -> None:
+        """--max-line-bytes reaches the reader: a line longer than it is one malformed line in
+        the --json summary and the lines around it are still read; the default 1 MiB keeps
+        the same line."""
+        lines = HTTP_LOG.read_text().splitlines(keepends=True)
+        at = len(lines) // 2
+        fields = lines[at].split("\t")
+        assert "www.honestimnotevil.com" in fields
+        fields[12] = "A" * 5000  # user_agent: still a valid line, far over the limit
+        lines[at] = "\t".join(fields)
+        log = tmp_path / "http.log"
+        log.write_text("".join(lines))
+
+        def figures(*args: str) -> dict[str, Any]:
+            result = sense(files, "--dry-run", "--json", "--log", str(log), *args)
+            assert result.exit_code == 0, result.output
+            (entry,) = [f for f in orjson.loads(result.stderr)["files"] if f["path"] == str(log)]
+            return dict(entry)
+
+        limited = figures("--max-line-bytes", "4096")
+        assert (limited["malformed"], limited["events"], limited["lines"]) == (1, 406, 416)
+        default = figures()
+        assert (default["malformed"], default["events"], default["lines"]) == (0, 407, 416)
 
     def test_bad_identity(self, files: dict[str, Path]) -> None:
         """An identity file without an identity is exit code 2."""

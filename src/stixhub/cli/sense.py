@@ -91,6 +91,7 @@ from stixhub.sensor import (
 from stixhub.sensor._privacy import SHARE_MODES
 from stixhub.sensor._report import for_destination
 from stixhub.sensor._spool import Pending
+from stixhub.sensor.readers import MAX_LINE_BYTES
 from stixhub.stix import StixError
 from stixhub.stix.markings import TLP_VERSIONS, TlpVersion, parse_tlp, tlp_marking_id
 
@@ -406,6 +407,14 @@ def _servers(
     help="Field-mapping file for --format jsonl or csv.",
 )
 @click.option(
+    "--max-line-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_LINE_BYTES,
+    show_default=True,
+    metavar="N",
+    help="A longer log line is counted as malformed and read past.",
+)
+@click.option(
     "--report",
     nargs=2,
     metavar="URL COLLECTION",
@@ -493,6 +502,7 @@ def sense_command(
     logs: tuple[Path, ...],
     log_format: str,
     mapping: Path | None,
+    max_line_bytes: int,
     report: tuple[str, str] | None,
     identity_file: Path,
     dry_run: bool,
@@ -561,6 +571,7 @@ def sense_command(
             tlp_version=tlp_version,
             format=log_format,
             mapping=mapping,
+            max_line_bytes=max_line_bytes,
         )
         if is_taxii:
             access = _source_access(source, report[0] if report else None, hub, own, timeout)

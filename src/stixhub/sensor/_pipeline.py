@@ -25,7 +25,7 @@ from stixhub.sensor._errors import InvalidIdentity, InvalidReport
 from stixhub.sensor._privacy import PrivacyPolicy
 from stixhub.sensor._sightings import DEFAULT_PERIOD, Aggregator, sighting_objects
 from stixhub.sensor._spool import Change, Destination, Ledger, Spool, source_head
-from stixhub.sensor.readers import FieldMapping, ReadStats, read_log
+from stixhub.sensor.readers import MAX_LINE_BYTES, FieldMapping, ReadStats, read_log
 from stixhub.stix import InvalidJSON, loads_untrusted
 from stixhub.stix.markings import TlpLevel, TlpVersion, tlp_marking
 from stixhub.stix.patterns import PatternIndex
@@ -87,7 +87,11 @@ def build_index(
 
 @dataclass(frozen=True, slots=True)
 class SenseOptions:
-    """Everything a sense run needs besides indicators, logs and the ledger."""
+    """Everything a sense run needs besides indicators, logs and the ledger.
+
+    ``max_line_bytes`` is the readers' limit: a longer log line is counted as malformed and
+    read past, never held (``read_log``).
+    """
 
     identity: Mapping[str, Any]
     policy: PrivacyPolicy = field(default_factory=PrivacyPolicy.make)
@@ -96,6 +100,7 @@ class SenseOptions:
     tlp_version: TlpVersion = "1.0"
     format: str = "auto"
     mapping: FieldMapping | Path | None = None
+    max_line_bytes: int = MAX_LINE_BYTES
 
 
 @dataclass(slots=True)
@@ -190,7 +195,13 @@ def sense(
     for log in logs:
         path = Path(log)
         stats = ReadStats(str(path))
-        events = read_log(path, options.format, mapping=options.mapping, stats=stats)
+        events = read_log(
+            path,
+            options.format,
+            mapping=options.mapping,
+            stats=stats,
+            max_line_bytes=options.max_line_bytes,
+        )
         key = ledger.source_key(source_head(path))
         aggregator = Aggregator(options.period, options.policy, patterns)
         match = index.match_objects  # the event's time is an integer already
