@@ -4,9 +4,17 @@ last seen, from the latest sighting versions in sightings inboxes. Both backends
 from typing import Any
 
 import pytest
+from sqlalchemy import event
 
 from stixhub.stix import InvalidTimestamp
-from stixhub.store import AddOutcome, SightingSummary, SqlStore, add_objects, sightings_summary
+from stixhub.store import (
+    AddOutcome,
+    IndicatorText,
+    SightingSummary,
+    SqlStore,
+    add_objects,
+    sightings_summary,
+)
 from tests.store._sightings import TS, indicator, sid, sighting
 
 INTEL = "2a3c40c5-d5eb-47eb-aa4e-e01013ef0a2d"
@@ -60,12 +68,14 @@ class TestSummary:
         )
         assert sightings_summary(hub) == [
             SightingSummary(
-                sid("indicator", 1), 2, 3, 6, "2024-05-01T00:00:00Z", "2024-05-05T00:00:00Z"
+                sid("indicator", 1), 2, 3, 6, "2024-05-01T00:00:00Z", "2024-05-05T00:00:00Z",
+                None, "[ipv4-addr:value = '203.0.113.1']",
             ),
             SightingSummary(
-                sid("indicator", 2), 1, 1, 7, "2024-04-01T00:00:00Z", "2024-04-02T00:00:00Z"
+                sid("indicator", 2), 1, 1, 7, "2024-04-01T00:00:00Z", "2024-04-02T00:00:00Z",
+                None, "[ipv4-addr:value = '203.0.113.2']",
             ),
-        ]
+        ]  # fmt: skip
 
     def test_latest_version_only(self, hub: SqlStore) -> None:
         """A sighting updated with a new count counts once, with its newest count."""
@@ -124,6 +134,86 @@ class TestSummary:
         assert sum(s.sightings for s in summaries) == 2500
         assert sum(s.count for s in summaries) == 5000
         assert all(s.organisations == 7 for s in summaries)
+
+
+class TestIndicatorTexts:
+    """Each row carries the sighted indicator's name and pattern, as the hub publishes it."""
+
+    def test_name_pattern_and_unknown(self, hub: SqlStore) -> None:
+        """A named indicator gives its name, an unnamed one its pattern only, one the hub no
+        longer holds neither."""
+        mirror = hub.create_collection("api1", "Mirror")
+        named = {
+            **indicator(4),
+            "name": "Emotet C2",
+            "pattern": "[domain-name:value = 'x.example']",
+        }
+        add_objects(hub, mirror, [named])
+        load(hub, sighting(1, of=4, by=10), sighting(2, of=2, by=10), sighting(3, of=3, by=10))
+        assert hub.delete_object(INTEL, sid("indicator", 3)) == 1
+        texts = {s.sighting_of_ref: (s.name, s.pattern) for s in sightings_summary(hub)}
+        assert texts == {
+            sid("indicator", 4): ("Emotet C2", "[domain-name:value = 'x.example']"),
+            sid("indicator", 2): (None, "[ipv4-addr:value = '203.0.113.2']"),
+            sid("indicator", 3): (None, None),
+        }
+
+    def test_newest_version_wins(self, hub: SqlStore) -> None:
+        """Of the versions held, in one collection or several, the newest one names it."""
+        add_objects(hub, hub.find_collection(INTEL), [
+            {**indicator(1), "modified": "2024-05-02T00:00:00.000Z", "name": "second"},
+        ])  # fmt: skip
+        mirror = hub.create_collection("api1", "Mirror")
+        add_objects(hub, mirror, [
+            {**indicator(1), "modified": "2024-05-03T00:00:00.000Z", "name": "third"},
+            {**indicator(2), "name": "older"},
+        ])  # fmt: skip
+        add_objects(hub, hub.find_collection(INTEL), [
+            {**indicator(2), "modified": "2024-05-04T00:00:00.000Z", "name": "newest"},
+        ])  # fmt: skip
+        load(hub, sighting(1, of=1, by=10), sighting(2, of=2, by=10))
+        names = {s.sighting_of_ref: s.name for s in sightings_summary(hub)}
+        assert names == {sid("indicator", 1): "third", sid("indicator", 2): "newest"}
+
+    def test_an_inbox_never_names_an_indicator(self, hub: SqlStore) -> None:
+        """An indicator held only in a collection that became a sightings inbox is not
+        published: the row has no name or pattern."""
+        old = hub.create_collection("api1", "Old")
+        add_objects(hub, old, [{**indicator(5), "name": "from the inbox"}])
+        load(hub, sighting(1, of=5, by=10))
+        hub.set_sightings_inbox(old.id, True)
+        (summary,) = sightings_summary(hub)
+        assert (summary.name, summary.pattern) == (None, None)
+        assert hub.indicator_texts([sid("indicator", 5), sid("indicator", 1)]) == {
+            sid("indicator", 1): IndicatorText(None, "[ipv4-addr:value = '203.0.113.1']")
+        }
+
+    def test_one_batched_query(self, hub: SqlStore) -> None:
+        """The texts of every row come from a fixed number of queries: three sighted
+        indicators or thirty cost the same (no query per row), and all thirty are named."""
+        more = [{**indicator(n), "name": f"indicator {n}"} for n in range(4, 31)]
+        add_objects(hub, hub.find_collection(INTEL), more)
+
+        def statements() -> tuple[int, list[SightingSummary]]:
+            seen: list[str] = []
+
+            def record(*args: Any) -> None:
+                seen.append(str(args[2]))
+
+            event.listen(hub.engine, "before_cursor_execute", record)
+            try:
+                rows = sightings_summary(hub)
+            finally:
+                event.remove(hub.engine, "before_cursor_execute", record)
+            return len(seen), rows
+
+        load(hub, *(sighting(n, of=n, by=10) for n in range(1, 4)))
+        few, _ = statements()
+        load(hub, *(sighting(n, of=n, by=10) for n in range(4, 31)))
+        many, rows = statements()
+        assert len(rows) == 30
+        assert 0 < few == many
+        assert {r.name for r in rows if r.name} == {f"indicator {n}" for n in range(4, 31)}
 
 
 class TestSince:

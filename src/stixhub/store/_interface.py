@@ -15,6 +15,7 @@ from stixhub.store._model import (
     ApiRoot,
     BoundIdentity,
     Collection,
+    IndicatorText,
     ManifestRecord,
     ObjectQuery,
     Page,
@@ -171,6 +172,10 @@ class Store(Protocol):
 
     def sighting_facts(self) -> Iterator[SightingFacts]:
         """The latest version of each sighting in sightings inboxes, streamed in id order."""
+
+    def indicator_texts(self, object_ids: Iterable[str]) -> dict[str, IndicatorText]:
+        """The name and pattern of the latest version of each of these indicators held
+        outside sightings inboxes; ids the hub does not publish are absent."""
 
     def count_objects(self, collection_id: str) -> int:
         """How many object versions a collection holds."""

@@ -16,6 +16,7 @@ __all__ = [
     "BoundIdentity",
     "Clock",
     "Collection",
+    "IndicatorText",
     "ManifestRecord",
     "ObjectQuery",
     "Page",
@@ -216,13 +217,23 @@ class SightingFacts(NamedTuple):
     modified: str | None
 
 
+class IndicatorText(NamedTuple):
+    """What a person reads to know an indicator by: its ``name`` and ``pattern`` (None when
+    the stored version has none)."""
+
+    name: str | None
+    pattern: str | None
+
+
 @dataclass(frozen=True, slots=True)
 class SightingSummary:
     """What the inboxes say of one sighted object (usually an indicator).
 
     ``organisations`` counts distinct ``created_by_ref``; ``count`` sums the sightings'
     ``count`` (1 when absent); ``first_seen``/``last_seen`` are written as the reporters wrote
-    them (``created``/``modified`` stand in when absent).
+    them (``created``/``modified`` stand in when absent). ``name`` and ``pattern`` are the
+    sighted indicator's, when the hub publishes it (holds it outside sightings inboxes):
+    what a reporter says an id is cannot name it.
     """
 
     sighting_of_ref: str
@@ -231,3 +242,5 @@ class SightingSummary:
     count: int
     first_seen: str
     last_seen: str
+    name: str | None = None
+    pattern: str | None = None

@@ -12,6 +12,9 @@ indicators sighted, not with the number of sightings.
 * ``first_seen``/``last_seen``: the earliest ``first_seen`` and the latest ``last_seen``,
   compared as instants; a sighting without them stands in with ``created``/``modified``.
 * ``since``: keeps sightings whose ``last_seen`` (else ``modified``) is at or after it.
+* ``name``/``pattern``: the sighted indicator's, read for all rows in one batched store
+  query (``Store.indicator_texts``) and only from collections that are not inboxes, so a
+  reporter cannot name the hub's indicators; None when the hub does not publish it.
 """
 
 from dataclasses import dataclass, field
@@ -19,7 +22,7 @@ from functools import lru_cache
 
 from stixhub.stix import InvalidTimestamp, parse_stix_timestamp_key
 from stixhub.store._interface import Store
-from stixhub.store._model import SightingFacts, SightingSummary
+from stixhub.store._model import IndicatorText, SightingFacts, SightingSummary
 
 __all__ = ["sightings_summary"]
 
@@ -70,6 +73,8 @@ def sightings_summary(store: Store, since: str | None = None) -> list[SightingSu
         if since_key is not None and _key(last) < since_key:
             continue
         tallies.setdefault(facts.sighting_of_ref, _Tally()).add(facts, first, last)
+    texts = store.indicator_texts(tallies) if tallies else {}
+    unknown = IndicatorText(None, None)
     summaries = [
         SightingSummary(
             ref,
@@ -78,6 +83,7 @@ def sightings_summary(store: Store, since: str | None = None) -> list[SightingSu
             t.count,
             t.first[1] if t.first else "",
             t.last[1] if t.last else "",
+            *texts.get(ref, unknown),
         )
         for ref, t in tallies.items()
     ]

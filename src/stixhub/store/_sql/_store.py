@@ -49,6 +49,7 @@ from stixhub.store._model import (
     BoundIdentity,
     Clock,
     Collection,
+    IndicatorText,
     ManifestRecord,
     ObjectQuery,
     Page,
@@ -1127,6 +1128,45 @@ class SqlStore:
                     None if created is None else str(created),
                     None if modified is None else str(modified),
                 )
+
+    def indicator_texts(self, object_ids: Iterable[str]) -> dict[str, IndicatorText]:
+        """Name and pattern of the newest version of each indicator outside the inboxes.
+
+        One query per ``_IN_CHUNK`` ids, the database extracting the two properties; the
+        newest version (greatest ``version_key``) wins when several collections hold it. An
+        inbox is left out: a reporter may post anything there, and what it calls an id must
+        not become the hub's name for it.
+        """
+        c, o = t.collections.c, t.objects.c
+        ids = sorted(set(object_ids))
+        newest: dict[str, tuple[str, IndicatorText]] = {}
+        with self._read() as conn:
+            collections = list(conn.scalars(select(c.id).where(c.sightings_inbox == false())))
+            if not collections:
+                return {}
+            for start in range(0, len(ids), _IN_CHUNK):
+                rows = conn.execute(
+                    select(
+                        o.object_id,
+                        o.version_key,
+                        self._body_field("name"),
+                        self._body_field("pattern"),
+                    ).where(
+                        o.collection_id.in_(collections),
+                        o.object_id.in_(ids[start : start + _IN_CHUNK]),
+                        o.type == "indicator",
+                        o.is_last == true(),
+                    )
+                )
+                for object_id, key, name, pattern in rows:
+                    if object_id in newest and newest[object_id][0] >= key:
+                        continue
+                    text = IndicatorText(
+                        None if name is None else str(name),
+                        None if pattern is None else str(pattern),
+                    )
+                    newest[object_id] = (key, text)
+        return {object_id: text for object_id, (_, text) in newest.items()}
 
     def count_objects(self, collection_id: str) -> int:
         """How many object versions the collection holds."""
