@@ -15,8 +15,7 @@ The hub is stixhub on SQLite, set up and started exactly as ``bench/poll.py`` do
    file after every page;
 2. ``stixhub sync ... --into-db`` into a fresh local SQLite hub: every object through the
    local validator and stored with its origin;
-3. the paging alone with ``stixhub.client.TaxiiClient.objects_pages`` (no writing), then
-   the same with ``lookahead=True`` (page n+1 fetched while the loop handles page n);
+3. the paging alone with ``stixhub.client.TaxiiClient.objects_pages`` (no writing);
 4. the paging alone with ``taxii2client.v21.as_pages(Collection.get_objects, per_request)``,
    the loop the OASIS client documents.
 
@@ -111,15 +110,12 @@ def run_sync(
     }
 
 
-def page_with_stixhub(
-    url: str, collection: str, limit: int, lookahead: bool = False
-) -> dict[str, Any]:
-    """The stixhub client's paging loop alone, in this process (``lookahead``: the
-    client's option that fetches page n+1 while the loop handles page n)."""
+def page_with_stixhub(url: str, collection: str, limit: int) -> dict[str, Any]:
+    """The stixhub client's paging loop alone, in this process."""
     ids: set[tuple[str, str]] = set()
     count = 0
     begin, cpu = time.perf_counter(), cpu_seconds(resource.RUSAGE_SELF)
-    with TaxiiClient(url, auth=BasicAuth(USER, PASSWORD), lookahead=lookahead) as client:
+    with TaxiiClient(url, auth=BasicAuth(USER, PASSWORD)) as client:
         for page in client.objects_pages(collection, Query(limit=limit, versions=("all",))):
             count += len(page.items)
             ids.update((o["id"], o.get("modified", "")) for o in page.items)
@@ -155,7 +151,7 @@ def rate(cell: dict[str, Any]) -> float:
 
 
 def main(argv: list[str]) -> int:
-    """Set up the hub, run the five measurements, print the table and the ratios."""
+    """Set up the hub, run the four measurements, print the table and the ratios."""
     args = parse_args(argv)
     report: dict[str, Any] = {
         "started": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -211,10 +207,6 @@ def main(argv: list[str]) -> int:
             cells["stixhub.client objects_pages"] = page_with_stixhub(
                 url, dataset.collection_id, args.limit
             )
-            log("stixhub.client paging loop, lookahead=True")
-            cells["stixhub.client objects_pages, lookahead"] = page_with_stixhub(
-                url, dataset.collection_id, args.limit, lookahead=True
-            )
             log("taxii2-client as_pages loop")
             cells["taxii2-client as_pages"] = page_with_taxii2client(
                 url, dataset.collection_id, args.limit
@@ -234,12 +226,12 @@ def main(argv: list[str]) -> int:
     print(f"sync benchmark: {args.size} objects, pages of {args.limit}, stixhub on SQLite")
     header = ("measurement", "seconds", "client CPU s", "objects/s", "complete", "vs taxii2-client")
     print(
-        f"{header[0]:41} {header[1]:>9} {header[2]:>12} {header[3]:>10} {header[4]:>9} "
+        f"{header[0]:36} {header[1]:>9} {header[2]:>12} {header[3]:>10} {header[4]:>9} "
         f"{header[5]:>17}"
     )
     for name, cell in report["cells"].items():
         print(
-            f"{name:41} {cell['seconds']:9.1f} {cell['cpu_seconds']:12.1f} "
+            f"{name:36} {cell['seconds']:9.1f} {cell['cpu_seconds']:12.1f} "
             f"{cell['objects_per_s']:10.0f} "
             f"{'yes' if cell['complete'] else 'NO':>9} "
             f"{report['ratios_to_taxii2client'][name]:16.2f}x"

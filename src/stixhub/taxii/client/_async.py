@@ -33,9 +33,6 @@ T = TypeVar("T")
 
 _ALL = Query()
 
-PageSteps = Callable[[PageCursor, StallWatch], Steps[Page[T]]]
-"""The protocol's steps for the page after a cursor, in one walk (one stall watch)."""
-
 
 class AsyncTaxiiClient:
     """The asyncio twin of ``TaxiiClient``: the same methods, as coroutines (and async
@@ -50,8 +47,6 @@ class AsyncTaxiiClient:
     ``credential_origins``; an API root elsewhere is refused unless ``cross_origin``
     (followed without credentials), and https never leads to http (docs/client.md).
     A response body larger than ``max_response_bytes`` raises ``InvalidResponse``.
-    With ``lookahead``, the ``*_pages`` loops fetch page n+1 while the caller holds page n
-    (docs/client.md, paging rule 13).
     """
 
     def __init__(
@@ -72,7 +67,6 @@ class AsyncTaxiiClient:
         credential_origins: Iterable[str] = (),
         cross_origin: bool = False,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        lookahead: bool = False,
     ) -> None:
         self._protocol = Protocol(
             url,
@@ -97,7 +91,6 @@ class AsyncTaxiiClient:
         )
         self._http = httpx.AsyncClient(transport=transport, **options)
         self._sleep = sleep
-        self._lookahead = lookahead
 
     def __repr__(self) -> str:
         return f"<AsyncTaxiiClient {self._protocol.url}>"
@@ -128,33 +121,6 @@ class AsyncTaxiiClient:
         except StopIteration as stop:
             result: T = stop.value
             return result
-
-    async def _walk(
-        self, steps_for: PageSteps[T], cursor: PageCursor | None
-    ) -> AsyncIterator[Page[T]]:
-        """The pages from ``cursor`` on. With lookahead, a task runs the steps of the next
-        page while the caller handles this one; pages, cursors and errors reach the caller
-        in the same order as without. A caller that stops cancels the page in flight."""
-        watch = StallWatch()
-        page = await self._run(steps_for(cursor or PageCursor(), watch))
-        ahead: asyncio.Task[Page[T]] | None = None
-        try:
-            while True:
-                if page.cursor.more and self._lookahead:
-                    ahead = asyncio.create_task(self._run(steps_for(page.cursor, watch)))
-                yield page
-                if not page.cursor.more:
-                    return
-                if ahead is None:
-                    page = await self._run(steps_for(page.cursor, watch))
-                else:
-                    page, ahead = await ahead, None
-        finally:
-            if ahead is not None:
-                ahead.cancel()
-                await asyncio.wait([ahead])
-                if not ahead.cancelled():
-                    ahead.exception()  # retrieved: the caller no longer wants this page
 
     async def aclose(self) -> None:
         """Close the connections."""
@@ -211,7 +177,7 @@ class AsyncTaxiiClient:
             self._protocol.objects_page(collection_id, query, cursor or PageCursor(), api_root)
         )
 
-    def objects_pages(
+    async def objects_pages(
         self,
         collection_id: str,
         query: Query = _ALL,
@@ -220,12 +186,16 @@ class AsyncTaxiiClient:
     ) -> AsyncIterator[Page[dict[str, Any]]]:
         """Every page of Get Objects from ``cursor`` on; each page's ``cursor`` resumes after
         it. A finished cursor gives what was added since (docs/client.md)."""
-        return self._walk(
-            lambda position, watch: self._protocol.objects_page(
-                collection_id, query, position, api_root, watch
-            ),
-            cursor,
-        )
+        position = cursor or PageCursor()
+        watch = StallWatch()
+        while True:
+            page = await self._run(
+                self._protocol.objects_page(collection_id, query, position, api_root, watch)
+            )
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
 
     async def iter_objects(
         self, collection_id: str, query: Query = _ALL, api_root: str | None = None
@@ -235,7 +205,7 @@ class AsyncTaxiiClient:
             for item in page.items:
                 yield item
 
-    def manifest_pages(
+    async def manifest_pages(
         self,
         collection_id: str,
         query: Query = _ALL,
@@ -243,12 +213,16 @@ class AsyncTaxiiClient:
         api_root: str | None = None,
     ) -> AsyncIterator[Page[ManifestRecord]]:
         """Every page of Get Object Manifests (section 5.4) from ``cursor`` on."""
-        return self._walk(
-            lambda position, watch: self._protocol.manifest_page(
-                collection_id, query, position, api_root, watch
-            ),
-            cursor,
-        )
+        position = cursor or PageCursor()
+        watch = StallWatch()
+        while True:
+            page = await self._run(
+                self._protocol.manifest_page(collection_id, query, position, api_root, watch)
+            )
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
 
     async def get_object(
         self,
@@ -272,7 +246,7 @@ class AsyncTaxiiClient:
             if not position.more:
                 return found
 
-    def versions_pages(
+    async def versions_pages(
         self,
         collection_id: str,
         object_id: str,
@@ -281,12 +255,18 @@ class AsyncTaxiiClient:
         api_root: str | None = None,
     ) -> AsyncIterator[Page[str]]:
         """Every page of Get Object Versions (section 5.8) from ``cursor`` on."""
-        return self._walk(
-            lambda position, watch: self._protocol.versions_page(
-                collection_id, object_id, query, position, api_root, watch
-            ),
-            cursor,
-        )
+        position = cursor or PageCursor()
+        watch = StallWatch()
+        while True:
+            page = await self._run(
+                self._protocol.versions_page(
+                    collection_id, object_id, query, position, api_root, watch
+                )
+            )
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
 
     async def delete_object(
         self,

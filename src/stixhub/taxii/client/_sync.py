@@ -3,7 +3,6 @@
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -33,9 +32,6 @@ T = TypeVar("T")
 
 _ALL = Query()
 
-PageSteps = Callable[[PageCursor, StallWatch], Steps[Page[T]]]
-"""The protocol's steps for the page after a cursor, in one walk (one stall watch)."""
-
 
 class TaxiiClient:
     """A TAXII 2.1 client for one server URL: a discovery endpoint or an API root.
@@ -49,8 +45,6 @@ class TaxiiClient:
     ``credential_origins``; an API root elsewhere is refused unless ``cross_origin``
     (followed without credentials), and https never leads to http (docs/client.md).
     A response body larger than ``max_response_bytes`` raises ``InvalidResponse``.
-    With ``lookahead``, the ``*_pages`` loops fetch page n+1 while the caller holds page n
-    (docs/client.md, paging rule 13).
     """
 
     def __init__(
@@ -71,7 +65,6 @@ class TaxiiClient:
         credential_origins: Iterable[str] = (),
         cross_origin: bool = False,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
-        lookahead: bool = False,
     ) -> None:
         self._protocol = Protocol(
             url,
@@ -96,7 +89,6 @@ class TaxiiClient:
         )
         self._http = httpx.Client(transport=transport, **options)
         self._sleep = sleep
-        self._lookahead = lookahead
 
     def __repr__(self) -> str:
         return f"<TaxiiClient {self._protocol.url}>"
@@ -127,35 +119,6 @@ class TaxiiClient:
         except StopIteration as stop:
             result: T = stop.value
             return result
-
-    def _walk(self, steps_for: PageSteps[T], cursor: PageCursor | None) -> Iterator[Page[T]]:
-        """The pages from ``cursor`` on. With lookahead, a worker thread runs the steps of
-        the next page (they need only this page's cursor) while the caller handles this
-        one: the server's time and the parse overlap the caller's work. Pages, cursors and
-        errors reach the caller in the same order as without; a caller that stops lets the
-        page in flight arrive and never sees it."""
-        watch = StallWatch()
-        page = self._run(steps_for(cursor or PageCursor(), watch))
-        if not self._lookahead:
-            while True:
-                yield page
-                if not page.cursor.more:
-                    return
-                page = self._run(steps_for(page.cursor, watch))
-        with ThreadPoolExecutor(1, thread_name_prefix="stixhub-client-page") as fetcher:
-            ahead: Future[Page[T]] | None = None
-            try:
-                while True:
-                    if page.cursor.more:
-                        ahead = fetcher.submit(self._run, steps_for(page.cursor, watch))
-                    yield page
-                    if ahead is None:
-                        return
-                    page, ahead = ahead.result(), None
-            finally:
-                if ahead is not None and not ahead.cancel():
-                    # Let the page in flight arrive (its error, if any, is nobody's now).
-                    ahead.exception()
 
     def close(self) -> None:
         """Close the connections."""
@@ -221,12 +184,16 @@ class TaxiiClient:
     ) -> Iterator[Page[dict[str, Any]]]:
         """Every page of Get Objects from ``cursor`` on; each page's ``cursor`` resumes after
         it. A finished cursor gives what was added since (docs/client.md)."""
-        return self._walk(
-            lambda position, watch: self._protocol.objects_page(
-                collection_id, query, position, api_root, watch
-            ),
-            cursor,
-        )
+        position = cursor or PageCursor()
+        watch = StallWatch()
+        while True:
+            page = self._run(
+                self._protocol.objects_page(collection_id, query, position, api_root, watch)
+            )
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
 
     def iter_objects(
         self, collection_id: str, query: Query = _ALL, api_root: str | None = None
@@ -243,12 +210,16 @@ class TaxiiClient:
         api_root: str | None = None,
     ) -> Iterator[Page[ManifestRecord]]:
         """Every page of Get Object Manifests (section 5.4) from ``cursor`` on."""
-        return self._walk(
-            lambda position, watch: self._protocol.manifest_page(
-                collection_id, query, position, api_root, watch
-            ),
-            cursor,
-        )
+        position = cursor or PageCursor()
+        watch = StallWatch()
+        while True:
+            page = self._run(
+                self._protocol.manifest_page(collection_id, query, position, api_root, watch)
+            )
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
 
     def get_object(
         self,
@@ -281,12 +252,18 @@ class TaxiiClient:
         api_root: str | None = None,
     ) -> Iterator[Page[str]]:
         """Every page of Get Object Versions (section 5.8) from ``cursor`` on."""
-        return self._walk(
-            lambda position, watch: self._protocol.versions_page(
-                collection_id, object_id, query, position, api_root, watch
-            ),
-            cursor,
-        )
+        position = cursor or PageCursor()
+        watch = StallWatch()
+        while True:
+            page = self._run(
+                self._protocol.versions_page(
+                    collection_id, object_id, query, position, api_root, watch
+                )
+            )
+            yield page
+            position = page.cursor
+            if not position.more:
+                return
 
     def delete_object(
         self,
