@@ -109,13 +109,14 @@ def filled(db_url: str) -> tuple[str, str]:
 
 
 class TestDatabase:
-    """A collection of a stixhub database, by id or alias, latest versions."""
+    """A collection of a stixhub database, named as the admin commands name it."""
 
-    @pytest.mark.parametrize("by", ["alias", "id"])
+    @pytest.mark.parametrize("by", ["alias", "id", "title", "root/alias"])
     def test_collection(self, filled: tuple[str, str], by: str) -> None:
         """The latest versions of the collection's objects are read."""
         url, collection_id = filled
-        key = "intel" if by == "alias" else collection_id
+        keys = {"alias": "intel", "id": collection_id, "title": "Intel", "root/alias": "api1/intel"}
+        key = keys[by]
         got = {o["id"]: o for o in read_source(f"{url}#{key}")}
         assert got == {A["id"]: A2, B["id"]: B}
 

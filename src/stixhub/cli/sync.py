@@ -60,7 +60,12 @@ def _open_target(
     """
     from sqlalchemy.engine import make_url  # noqa: PLC0415  see above
 
-    from stixhub.store import NotFound, open_store  # noqa: PLC0415  see above
+    from stixhub.store import (  # noqa: PLC0415  see above
+        AmbiguousName,
+        NotFound,
+        open_store,
+        resolve_collection,
+    )
     from stixhub.sync import FolderError, FolderTarget, StoreTarget  # noqa: PLC0415  see above
 
     if into_dir is not None:
@@ -72,8 +77,8 @@ def _open_target(
         raise BadInput("--into-db and --into-collection go together")
     store = open_store(into_db)
     try:
-        local = store.find_collection(into_collection)
-    except NotFound:
+        local = resolve_collection(store, into_collection)
+    except (NotFound, AmbiguousName):
         store.close()
         raise
     safe_url = make_url(into_db).render_as_string(hide_password=True)
@@ -91,7 +96,11 @@ def _open_target(
     help="Keep the objects in this folder (one file per version; docs/sync.md).",
 )
 @click.option("--into-db", metavar="DBURL", help="Mirror into a collection of this database.")
-@click.option("--into-collection", metavar="ID", help="The collection of --into-db.")
+@click.option(
+    "--into-collection",
+    metavar="COLLECTION",
+    help="The collection of --into-db (id, alias or title).",
+)
 @click.option(
     "--state",
     "state_path",

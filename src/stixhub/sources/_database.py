@@ -2,8 +2,9 @@
 
 The source string is the database URL and the collection after ``#``:
 ``sqlite:///hub.db#indicators`` or ``postgresql+psycopg://host/db#<collection id>``. The
-collection is looked up by id, then by alias in every API root, so a consumer can use the
-name it sees in ``stixhub collection list``. Only the latest version of each object is read
+collection is named as every admin command names one (``stixhub.store.resolve_collection``:
+id, alias, title or ``API_ROOT/NAME``), so a consumer can use the name it sees in
+``stixhub collection list``. Only the latest version of each object is read
 (``match[version]=last``, the store's default), page by page in ``date_added`` order.
 """
 
@@ -15,7 +16,16 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from stixhub.sources._errors import BadSource, SourceNotFound
 from stixhub.sources._redact import redact
-from stixhub.store import DatabaseNotReady, NotFound, ObjectQuery, Store, StoreError, open_store
+from stixhub.store import (
+    AmbiguousName,
+    DatabaseNotReady,
+    NotFound,
+    ObjectQuery,
+    Store,
+    StoreError,
+    open_store,
+    resolve_collection,
+)
 
 __all__ = ["database_objects"]
 
@@ -37,13 +47,15 @@ def database_objects(url: str, collection: str) -> list[dict[str, Any]]:
     except (SQLAlchemyError, StoreError) as exc:
         if isinstance(exc, NotFound):
             raise SourceNotFound(str(exc)) from None
+        if isinstance(exc, AmbiguousName):
+            raise BadSource(str(exc)) from None
         raise BadSource(f"cannot read database {redact(url)}: {redact(_first_line(exc))}") from None
     finally:
         store.close()
 
 
 def _read(store: Store, key: str) -> Iterator[dict[str, Any]]:
-    collection_id = _find(store, key)
+    collection_id = resolve_collection(store, key).id
     after: int | None = None
     while True:
         page = store.get_objects(collection_id, ObjectQuery(limit=_PAGE, after=after))
@@ -54,19 +66,6 @@ def _read(store: Store, key: str) -> Iterator[dict[str, Any]]:
         if not page.more or not page.records:
             return
         after = page.records[-1].date_added
-
-
-def _find(store: Store, key: str) -> str:
-    try:
-        return store.find_collection(key).id
-    except NotFound:
-        pass
-    for root in store.list_api_roots():
-        try:
-            return store.get_collection(root.name, key).id
-        except NotFound:
-            continue
-    raise SourceNotFound(f"no collection with id or alias {key!r} in the database")
 
 
 def _first_line(exc: BaseException) -> str:
