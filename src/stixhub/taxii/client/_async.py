@@ -9,9 +9,8 @@ from typing import Any, TypeVar
 
 import httpx
 
-from stixhub.taxii.client._auth import Auth, ClientCertificate
+from stixhub.taxii.client._auth import Auth
 from stixhub.taxii.client._body import DEFAULT_MAX_RESPONSE_BYTES, aread_capped
-from stixhub.taxii.client._errors import ClientConfigError
 from stixhub.taxii.client._models import (
     ApiRoot,
     Collection,
@@ -22,9 +21,9 @@ from stixhub.taxii.client._models import (
     Query,
     Status,
 )
-from stixhub.taxii.client._options import DEFAULT_TIMEOUT, httpx_options
+from stixhub.taxii.client._options import DEFAULT_TIMEOUT, client_setup
 from stixhub.taxii.client._paging import PageCursor, StallWatch
-from stixhub.taxii.client._protocol import USER_AGENT, Protocol, Sleep, Steps
+from stixhub.taxii.client._protocol import USER_AGENT, Sleep, Steps
 from stixhub.taxii.client._retry import RetryPolicy
 
 __all__ = ["AsyncTaxiiClient"]
@@ -68,27 +67,22 @@ class AsyncTaxiiClient:
         cross_origin: bool = False,
         max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES,
     ) -> None:
-        self._protocol = Protocol(
+        self._protocol, options = client_setup(
             url,
-            retry=retry or RetryPolicy(),
-            clock=clock,
-            rng=rng,
-            user_agent=user_agent,
-            credential_origins=credential_origins,
-            cross_origin=cross_origin,
-            client_certificate=isinstance(auth, ClientCertificate),
-        )
-        if max_response_bytes <= 0:
-            raise ClientConfigError("max_response_bytes must be positive")
-        self._max_response_bytes = max_response_bytes
-        options = httpx_options(
             auth=auth,
             verify=verify,
             ca_bundle=ca_bundle,
             pin_sha256=pin_sha256,
             timeout=timeout,
-            send_credentials_to=self._protocol.origins.gets_credentials,
+            retry=retry,
+            user_agent=user_agent,
+            clock=clock,
+            rng=rng,
+            credential_origins=credential_origins,
+            cross_origin=cross_origin,
+            max_response_bytes=max_response_bytes,
         )
+        self._max_response_bytes = max_response_bytes
         self._http = httpx.AsyncClient(transport=transport, **options)
         self._sleep = sleep
 
